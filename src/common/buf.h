@@ -24,18 +24,27 @@ typedef struct pq_wbuf {
   uint8_t *end;
 } pq_wbuf;
 
+/* An empty buffer may be given as (NULL, 0): it is replaced by a private
+ * non-NULL address, because NULL + 0 (and then p += 0) is undefined behaviour
+ * in C and UBSan reports it. */
 static inline pq_rbuf pq_rbuf_make(const void *data, size_t len) {
-  const uint8_t *b = (const uint8_t *)data;
-  return (pq_rbuf){b, b + len};
+  static const uint8_t empty[1];
+  const uint8_t *b = data ? (const uint8_t *)data : empty;
+  return (pq_rbuf){b, b + (data ? len : 0)};
 }
 
 static inline pq_wbuf pq_wbuf_make(void *data, size_t len) {
-  uint8_t *b = (uint8_t *)data;
-  return (pq_wbuf){b, b + len};
+  static uint8_t empty[1];
+  uint8_t *b = data ? (uint8_t *)data : empty;
+  return (pq_wbuf){b, b + (data ? len : 0)};
 }
 
-static inline size_t pq_rbuf_left(const pq_rbuf *r) { return (size_t)(r->end - r->p); }
-static inline size_t pq_wbuf_left(const pq_wbuf *w) { return (size_t)(w->end - w->p); }
+static inline size_t pq_rbuf_left(const pq_rbuf *r) {
+  return (size_t)(r->end - r->p);
+}
+static inline size_t pq_wbuf_left(const pq_wbuf *w) {
+  return (size_t)(w->end - w->p);
+}
 
 static inline bool pq_get_u8(pq_rbuf *r, uint8_t *v) {
   if (r->p >= r->end)
@@ -84,7 +93,8 @@ static inline bool pq_get_span(pq_rbuf *r, size_t n, const uint8_t **out) {
 static inline bool pq_get_bytes(pq_rbuf *r, void *out, size_t n) {
   if (pq_rbuf_left(r) < n)
     return false;
-  memcpy(out, r->p, n);
+  if (n) /* memcpy's pointers must be valid even for n == 0 */
+    memcpy(out, r->p, n);
   r->p += n;
   return true;
 }
