@@ -3,9 +3,10 @@
 
 #include "pquic/errors.h"
 
-uint64_t pq_pn_decode(uint64_t largest_pn, uint64_t truncated, size_t pn_len) {
-  if (pn_len < 1 || pn_len > PQ_PN_MAX_LEN)
-    return truncated;
+/* RFC 9000 appendix A.3: the packet number closest to largest_pn + 1 whose
+ * low pn_len bytes are `truncated`. Kept private: src/wire owns the public
+ * decoder; this one serves pq_packet_unprotect() without a wire dependency. */
+static uint64_t pn_decode(uint64_t largest_pn, uint64_t truncated, size_t pn_len) {
   uint64_t expected = largest_pn + 1; /* UINT64_MAX ("none") wraps to 0 */
   uint64_t win = UINT64_C(1) << (8 * pn_len);
   uint64_t hwin = win / 2;
@@ -66,7 +67,7 @@ int pq_packet_unprotect(pq_aead *aead, pq_hp *hp, uint8_t *pkt, size_t pkt_len, 
   int rv = pq_packet_remove_hp(hp, pkt, pkt_len, pn_offset, &pn_len, &truncated);
   if (rv)
     return rv;
-  uint64_t full = pq_pn_decode(largest_pn, truncated, pn_len);
+  uint64_t full = pn_decode(largest_pn, truncated, pn_len);
   rv = pq_packet_open(aead, pkt, pkt_len, pn_offset + pn_len, full, &plain_len);
   if (rv)
     return rv;

@@ -9,7 +9,7 @@
  * Receiving, two ways:
  *  - two steps, when the keys depend on the packet number (key phase):
  *    pq_packet_remove_hp() -> caller decodes the full packet number
- *    (pq_pn_decode()) and picks keys -> pq_packet_open();
+ *    (src/wire's pq_pn_decode()) and picks keys -> pq_packet_open();
  *  - one step, pq_packet_unprotect(), when the keys are known up front.
  *
  * `pkt_len` is always the length of this one packet (for a long header, up
@@ -66,10 +66,5 @@ int pq_packet_open(pq_aead *aead, uint8_t *pkt, size_t pkt_len, size_t hdr_len, 
  * Errors: as pq_packet_remove_hp and pq_packet_open. */
 int pq_packet_unprotect(pq_aead *aead, pq_hp *hp, uint8_t *pkt, size_t pkt_len, size_t pn_offset,
                         uint64_t largest_pn, uint64_t *pn, size_t *hdr_len, size_t *payload_len);
-
-/* RFC 9000 appendix A.3: the full packet number closest to largest_pn + 1
- * whose low pn_len * 8 bits are `truncated`. largest_pn = UINT64_MAX means
- * "none yet". pn_len must be 1..4. */
-uint64_t pq_pn_decode(uint64_t largest_pn, uint64_t truncated, size_t pn_len);
 
 #endif
