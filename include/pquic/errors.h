@@ -43,6 +43,7 @@ extern "C" {
   X(PROTOCOL_VIOLATION, -55, "protocol violation")                             \
   X(FRAME_NOT_ALLOWED, -56, "frame not allowed in this packet type")           \
   X(VARINT_RANGE, -57, "value does not fit in a variable-length integer")      \
+  X(FRAME_UNKNOWN, -58, "unknown frame type")                                  \
   /* crypto */                                                                 \
   X(CRYPTO, -100, "cryptographic library error")                               \
   X(DECRYPT, -101, "packet failed authentication")                             \

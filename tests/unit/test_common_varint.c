@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -15,13 +14,17 @@ typedef struct {
   uint64_t value;
 } vector;
 
+static unsigned nibble(char c) {
+  if (c >= '0' && c <= '9')
+    return (unsigned)(c - '0');
+  assert_true(c >= 'a' && c <= 'f');
+  return (unsigned)(c - 'a' + 10);
+}
+
 static size_t unhex(const char *hex, uint8_t *out) {
   size_t n = 0;
-  for (; hex[0] && hex[1]; hex += 2) {
-    unsigned v;
-    assert_int_equal(sscanf(hex, "%2x", &v), 1);
-    out[n++] = (uint8_t)v;
-  }
+  for (; hex[0] && hex[1]; hex += 2)
+    out[n++] = (uint8_t)(nibble(hex[0]) << 4 | nibble(hex[1]));
   return n;
 }
 
@@ -95,7 +98,7 @@ static void test_length_boundaries(void **state) {
     /* The two-bit prefix says the length. */
     assert_int_equal((size_t)1 << (b[0] >> 6), boundaries[i].len);
     pq_rbuf r = pq_rbuf_make(b, boundaries[i].len);
-    uint64_t got;
+    uint64_t got = 0;
     assert_true(pq_get_varint(&r, &got));
     assert_int_equal(got, v);
     assert_int_equal(pq_rbuf_left(&r), 0);
@@ -134,7 +137,7 @@ static void test_forced_lengths(void **state) {
       }
       assert_int_equal((size_t)(w.p - b), lens[j]);
       pq_rbuf r = pq_rbuf_make(b, lens[j]);
-      uint64_t got;
+      uint64_t got = 0;
       assert_true(pq_get_varint(&r, &got));
       assert_int_equal(got, v);
     }
@@ -165,7 +168,7 @@ static void test_truncation(void **state) {
     }
   }
   pq_rbuf empty = pq_rbuf_make(NULL, 0);
-  uint64_t v;
+  uint64_t v = 0;
   assert_false(pq_get_varint(&empty, &v));
 }
 
@@ -198,7 +201,7 @@ static void test_sequence(void **state) {
     assert_true(pq_put_varint(&w, boundaries[i].v));
   pq_rbuf r = pq_rbuf_make(b, (size_t)(w.p - b));
   for (size_t i = 0; i < sizeof boundaries / sizeof boundaries[0]; i++) {
-    uint64_t v;
+    uint64_t v = 0;
     assert_true(pq_get_varint(&r, &v));
     assert_int_equal(v, boundaries[i].v);
   }
@@ -212,7 +215,7 @@ static void test_all_two_byte_patterns(void **state) {
   for (unsigned x = 0; x < 65536; x++) {
     uint8_t b[8] = {(uint8_t)(x >> 8), (uint8_t)x, 0, 0, 0, 0, 0, 0};
     pq_rbuf r = pq_rbuf_make(b, sizeof b);
-    uint64_t v;
+    uint64_t v = 0;
     assert_true(pq_get_varint(&r, &v));
     size_t used = (size_t)(r.p - b);
     assert_int_equal(used, (size_t)1 << (b[0] >> 6));

@@ -1,0 +1,29 @@
+/* Library error code to QUIC transport error code. */
+#include "wire/wire_error.h"
+
+pquic_wire_error_t pq_wire_error_code(int err) {
+  switch (err) {
+  case PQUIC_ERR_FRAME_ENCODING:
+  case PQUIC_ERR_FRAME_UNKNOWN:
+    return PQUIC_WIRE_FRAME_ENCODING_ERROR;
+  case PQUIC_ERR_TRANSPORT_PARAMETER:
+    return PQUIC_WIRE_TRANSPORT_PARAMETER_ERROR;
+  case PQUIC_ERR_PROTOCOL_VIOLATION:
+  case PQUIC_ERR_FRAME_NOT_ALLOWED:
+  case PQUIC_ERR_HEADER:
+  case PQUIC_ERR_TRUNCATED:
+    return PQUIC_WIRE_PROTOCOL_VIOLATION;
+  case PQUIC_ERR_VERSION:
+    return PQUIC_WIRE_VERSION_NEGOTIATION_ERROR;
+  case PQUIC_ERR_FLOW_CONTROL:
+    return PQUIC_WIRE_FLOW_CONTROL_ERROR;
+  case PQUIC_ERR_STREAM_LIMIT:
+    return PQUIC_WIRE_STREAM_LIMIT_ERROR;
+  case PQUIC_ERR_STREAM_STATE:
+    return PQUIC_WIRE_STREAM_STATE_ERROR;
+  case PQUIC_ERR_FINAL_SIZE:
+    return PQUIC_WIRE_FINAL_SIZE_ERROR;
+  default:
+    return PQUIC_WIRE_INTERNAL_ERROR;
+  }
+}
