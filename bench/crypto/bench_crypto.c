@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
   run_ours(&tx, &rx, pkt, n / 4 + 1, &pn_ours);
   run_bare(enc, dec, pkt, n / 4 + 1, &pn_bare);
 
-  double ours[MAX_ROUNDS], bare[MAX_ROUNDS];
+  double ours[MAX_ROUNDS] = {0}, bare[MAX_ROUNDS] = {0};
   for (int r = 0; r < rounds; r++) {
     bare[r] = run_bare(enc, dec, pkt, n, &pn_bare);
     ours[r] = run_ours(&tx, &rx, pkt, n, &pn_ours);
