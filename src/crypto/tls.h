@@ -162,7 +162,8 @@ int pq_tls_session_alert(const pq_tls_session *s);
 /* A human-readable reason for the failure ("" when none). */
 const char *pq_tls_session_error(const pq_tls_session *s);
 
-/* Negotiated ALPN (not NUL-terminated), or NULL before it is known. */
+/* Negotiated ALPN (not NUL-terminated, valid while the session lives), or
+ * NULL before it is known. */
 const uint8_t *pq_tls_session_alpn(const pq_tls_session *s, size_t *len);
 
 /* Negotiated suite (PQ_SUITE_NONE before the ServerHello) and its name. */
