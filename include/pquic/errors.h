@@ -75,6 +75,8 @@ extern "C" {
   X(BUDGET, -303, "pluglet instruction budget exhausted")                      \
   X(HELPER, -304, "pluglet helper called with bad arguments")                  \
   X(JIT, -305, "JIT compilation failed")                                       \
+  X(ALIGN, -306, "pluglet atomic access misaligned")                           \
+  X(STACK, -307, "not enough pluglet stack space in the instance region")      \
   /* plugin */                                                                 \
   X(MANIFEST, -350, "malformed plugin manifest")                               \
   X(BUNDLE, -351, "malformed plugin bundle")                                   \

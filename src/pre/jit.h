@@ -1,0 +1,21 @@
+/* pre/jit.h - the x86-64 JIT (internal). */
+#ifndef PQ_PRE_JIT_H
+#define PQ_PRE_JIT_H
+
+#include "pre/run.h"
+
+/* 1 when this build can JIT (x86-64). */
+int pq_jit_supported(void);
+
+/* Compiles a verified program. Errors: UNSUPPORTED, NOMEM, JIT. */
+int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out);
+
+void pq_jit_free(pq_jit *j);
+
+/* Runs function `func` from JIT code. Returns 0 (r->r0 set) or a fault. */
+int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r);
+
+/* Size of the generated machine code in bytes. */
+size_t pq_jit_code_size(const pq_jit *j);
+
+#endif

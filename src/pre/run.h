@@ -1,0 +1,47 @@
+/*
+ * pre/run.h - the state of one run, shared by the interpreter, the JIT and
+ * helpers: regions, budget, fault. Internal.
+ */
+#ifndef PQ_PRE_RUN_H
+#define PQ_PRE_RUN_H
+
+#include "pre/prog.h"
+
+struct pq_bpf_env {
+  const pq_bpf_prog *prog;
+  pq_bpf_instance *inst;
+  const pq_bpf_region *lent;
+  size_t nlent;
+  void *user;
+  uint32_t insn;   /* call instruction being served */
+  uint32_t helper; /* helper id being served */
+  int faulted;     /* set by pq_bpf_env_fault */
+  uint64_t fault_addr;
+};
+
+typedef struct pq_run {
+  pq_bpf_env env;
+  pq_bpf_fault fault;
+  uint64_t args[5];
+  uint64_t fp;     /* r10 of the entry frame */
+  uint64_t budget; /* remaining */
+  uint64_t r0;
+} pq_run;
+
+/* 1 when [addr, addr + w) lies in [base, base + len). */
+static inline int pq_run_in(uint64_t addr, uint64_t w, const uint8_t *base, size_t len) {
+  uint64_t rel = addr - (uint64_t)(uintptr_t)base;
+  return rel < len && w <= len - rel;
+}
+
+/* 1 when an access of width w at addr is allowed (instance region, or a lent
+ * region that permits `access`). */
+int pq_run_mem_ok(const pq_bpf_env *env, uint64_t addr, uint64_t w, unsigned access);
+
+/* Records a fault in r and returns its error code. */
+int pq_run_fault(pq_run *r, int err, uint32_t insn, uint64_t addr, unsigned width, int write);
+
+/* Runs function `func` in the interpreter. Returns 0 (r->r0 set) or a fault. */
+int pq_interp_run(const pq_bpf_prog *p, uint32_t func, pq_run *r);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * Verifier, part 2: control flow. Functions start at slot 0, at symbol
+ * starts and at bpf-to-bpf call targets, and end where the next one starts.
+ * Jumps stay inside their function and never land on an LDDW's second half;
+ * no function can run past its end; every function reaches an exit; the call
+ * graph has no cycle (as the kernel) and at most PQ_BPF_MAX_FRAMES nested
+ * frames, so stack needs are static.
+ */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "pre/verify.h"
+
+enum { F_SECOND = 1, F_START = 2, F_SEEN = 4 };
+
+typedef struct flow {
+  pq_bpf_prog *p;
+  uint8_t *flags;   /* per slot */
+  uint32_t *calls;  /* call slots grouped by function (CSR) */
+  uint32_t *first;  /* first[f]..first[f+1]: calls of function f */
+  uint32_t *frames; /* per function */
+  uint8_t *color;   /* DFS state per function */
+  pq_bpf_diag *d;
+} flow;
+
+static uint32_t call_target(const pq_bpf_prog *p, uint32_t pc) {
+  return (uint32_t)((int64_t)pc + 1 + p->insns[pc].imm);
+}
+
+/* Marks LDDW halves and function starts; checks fields slot by slot. */
+static int scan(flow *fl, const uint32_t *starts, size_t nstarts, const pq_bpf_helpers *h) {
+  pq_bpf_prog *p = fl->p;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    int rc = pq_bpf_verify_insn(p, pc, h, fl->d);
+    if (rc)
+      return rc;
+    if (p->insns[pc].code == BPF_LDDW)
+      fl->flags[++pc] |= F_SECOND;
+  }
+  fl->flags[0] |= F_START;
+  for (size_t i = 0; i < nstarts; i++) {
+    if (starts[i] >= p->ninsns || (fl->flags[starts[i]] & F_SECOND))
+      return pq_bpf_diag_set(fl->d, (int)starts[i], PQUIC_ERR_VERIFY,
+                             "function start is not an instruction (rule: call)");
+    fl->flags[starts[i]] |= F_START;
+  }
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    if (fl->flags[pc] & F_SECOND || !pq_bpf_is_local_call(&p->insns[pc]))
+      continue;
+    uint32_t t = call_target(p, pc);
+    if (fl->flags[t] & F_SECOND)
+      return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
+                             "call into the second half of an lddw (rule: lddw)");
+    fl->flags[t] |= F_START;
+  }
+  return 0;
+}
+
+static int build_funcs(flow *fl) {
+  pq_bpf_prog *p = fl->p;
+  uint32_t n = 0;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++)
+    n += (fl->flags[pc] & F_START) != 0;
+  p->funcs = pq_calloc(n, sizeof(pq_bpf_func));
+  if (!p->funcs)
+    return PQUIC_ERR_NOMEM;
+  p->nfuncs = n;
+  uint32_t f = 0;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    if (!(fl->flags[pc] & F_START))
+      continue;
+    if (f)
+      p->funcs[f - 1].end = pc;
+    p->funcs[f].start = pc;
+    p->funcs[f].frames = 1;
+    f++;
+  }
+  p->funcs[n - 1].end = p->ninsns;
+  return 0;
+}
+
+/* Jumps inside their function; the last slot of a function ends it. */
+static int check_jumps(flow *fl, const pq_bpf_func *fn) {
+  const pq_bpf_prog *p = fl->p;
+  for (uint32_t pc = fn->start; pc < fn->end; pc++) {
+    const pq_bpf_insn *in = &p->insns[pc];
+    if (fl->flags[pc] & F_SECOND || !pq_bpf_is_jump(in))
+      continue;
+    int64_t t = pq_bpf_jump_target(in, pc);
+    if (t < fn->start || t >= fn->end)
+      return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
+                             "jump to %lld leaves its function [%u, %u) (rule: jump)", (long long)t,
+                             fn->start, fn->end);
+    if (fl->flags[t] & F_SECOND)
+      return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
+                             "jump into the second half of an lddw (rule: lddw)");
+  }
+  uint32_t last = fn->end - 1;
+  if (fl->flags[last] & F_SECOND)
+    last--;
+  const pq_bpf_insn *in = &p->insns[last];
+  if (in->code != (BPF_JMP | BPF_EXIT) && !pq_bpf_is_ja(in))
+    return pq_bpf_diag_set(fl->d, (int)last, PQUIC_ERR_VERIFY,
+                           "execution can run past the end of the function (rule: exit)");
+  return 0;
+}
+
+/* Depth-first walk from the function start: some exit must be reachable. */
+static int check_reaches_exit(flow *fl, const pq_bpf_func *fn, uint32_t *work) {
+  const pq_bpf_prog *p = fl->p;
+  size_t top = 0;
+  work[top++] = fn->start;
+  fl->flags[fn->start] |= F_SEEN;
+  while (top) {
+    uint32_t pc = work[--top];
+    const pq_bpf_insn *in = &p->insns[pc];
+    if (in->code == (BPF_JMP | BPF_EXIT))
+      return 0;
+    uint32_t next[2];
+    int nn = 0;
+    if (pq_bpf_is_jump(in)) {
+      next[nn++] = (uint32_t)pq_bpf_jump_target(in, pc);
+      if (!pq_bpf_is_ja(in))
+        next[nn++] = pc + 1;
+    } else {
+      next[nn++] = pc + (in->code == BPF_LDDW ? 2 : 1);
+    }
+    for (int i = 0; i < nn; i++) {
+      if (next[i] < fn->end && !(fl->flags[next[i]] & F_SEEN)) {
+        fl->flags[next[i]] |= F_SEEN;
+        work[top++] = next[i];
+      }
+    }
+  }
+  return pq_bpf_diag_set(fl->d, (int)fn->start, PQUIC_ERR_VERIFY,
+                         "no path of this function reaches exit (rule: exit)");
+}
+
+/* Which of r6..r9 a function writes (its JIT prologue saves only those). */
+static uint8_t callee_saved_writes(const pq_bpf_prog *p, const pq_bpf_func *fn) {
+  uint8_t m = 0;
+  for (uint32_t pc = fn->start; pc < fn->end; pc++) {
+    const pq_bpf_insn *in = &p->insns[pc];
+    unsigned r = 16, cls = BPF_CLASS(in->code);
+    if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || in->code == BPF_LDDW)
+      r = in->dst;
+    else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
+      r = in->src;
+    if (r >= 6 && r <= 9)
+      m |= (uint8_t)(1u << (r - 6));
+    if (in->code == BPF_LDDW)
+      pc++;
+  }
+  return m;
+}
+
+static int collect_calls(flow *fl) {
+  pq_bpf_prog *p = fl->p;
+  fl->first = pq_calloc(p->nfuncs + 1, sizeof(uint32_t));
+  fl->frames = pq_calloc(p->nfuncs, sizeof(uint32_t));
+  fl->color = pq_calloc(p->nfuncs, 1);
+  size_t ncalls = 0;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++)
+    ncalls += !(fl->flags[pc] & F_SECOND) && pq_bpf_is_local_call(&p->insns[pc]);
+  fl->calls = pq_calloc(ncalls ? ncalls : 1, sizeof(uint32_t));
+  if (!fl->first || !fl->frames || !fl->color || !fl->calls)
+    return PQUIC_ERR_NOMEM;
+  size_t k = 0;
+  for (uint32_t f = 0; f < p->nfuncs; f++) {
+    fl->first[f] = (uint32_t)k;
+    for (uint32_t pc = p->funcs[f].start; pc < p->funcs[f].end; pc++)
+      if (!(fl->flags[pc] & F_SECOND) && pq_bpf_is_local_call(&p->insns[pc]))
+        fl->calls[k++] = pc;
+  }
+  fl->first[p->nfuncs] = (uint32_t)k;
+  return 0;
+}
+
+static uint32_t max_u32(uint32_t a, uint32_t b) {
+  return a > b ? a : b;
+}
+
+/* Iterative DFS over the call graph: rejects recursion, computes frames. */
+static int walk_calls(flow *fl, uint32_t root, uint32_t *stk, uint32_t *pos) {
+  pq_bpf_prog *p = fl->p;
+  size_t sp = 0;
+  stk[sp] = root;
+  pos[sp++] = fl->first[root];
+  fl->color[root] = 1;
+  fl->frames[root] = 1;
+  while (sp) {
+    uint32_t f = stk[sp - 1];
+    if (pos[sp - 1] < fl->first[f + 1]) {
+      uint32_t pc = fl->calls[pos[sp - 1]++];
+      uint32_t c = pq_bpf_func_of(p, call_target(p, pc));
+      if (fl->color[c] == 1)
+        return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY, "recursive call (rule: call)");
+      if (fl->color[c] == 2) {
+        fl->frames[f] = max_u32(fl->frames[f], fl->frames[c] + 1);
+        continue;
+      }
+      fl->color[c] = 1;
+      fl->frames[c] = 1;
+      stk[sp] = c;
+      pos[sp++] = fl->first[c];
+      continue;
+    }
+    fl->color[f] = 2;
+    if (--sp)
+      fl->frames[stk[sp - 1]] = max_u32(fl->frames[stk[sp - 1]], fl->frames[f] + 1);
+  }
+  return 0;
+}
+
+/* A call chain needing too many frames: follows the deepest chain from the
+ * outermost function and names the call that would push frame MAX + 1. */
+static int check_depth(flow *fl) {
+  pq_bpf_prog *p = fl->p;
+  uint32_t f = p->nfuncs;
+  for (uint32_t i = 0; i < p->nfuncs; i++) {
+    p->funcs[i].frames = fl->frames[i];
+    if (fl->frames[i] > PQ_BPF_MAX_FRAMES && (f == p->nfuncs || fl->frames[i] > fl->frames[f]))
+      f = i;
+  }
+  for (uint32_t depth = 1; f < p->nfuncs; depth++) {
+    uint32_t next = p->nfuncs, pc = 0;
+    for (uint32_t k = fl->first[f]; k < fl->first[f + 1] && next == p->nfuncs; k++) {
+      uint32_t c = pq_bpf_func_of(p, call_target(p, fl->calls[k]));
+      if (fl->frames[c] + 1 == fl->frames[f]) {
+        next = c;
+        pc = fl->calls[k];
+      }
+    }
+    if (depth == PQ_BPF_MAX_FRAMES)
+      return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
+                             "call chain needs %u frames, at most %u (rule: depth)",
+                             fl->frames[f] + depth - 1, PQ_BPF_MAX_FRAMES);
+    f = next;
+  }
+  return 0;
+}
+
+static int check_calls(flow *fl) {
+  pq_bpf_prog *p = fl->p;
+  int rc = collect_calls(fl);
+  if (rc)
+    return rc;
+  uint32_t *stk = pq_calloc(p->nfuncs, sizeof(uint32_t));
+  uint32_t *pos = pq_calloc(p->nfuncs, sizeof(uint32_t));
+  if (!stk || !pos)
+    rc = PQUIC_ERR_NOMEM;
+  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
+    if (!fl->color[f])
+      rc = walk_calls(fl, f, stk, pos);
+  pq_free(stk);
+  pq_free(pos);
+  return rc ? rc : check_depth(fl);
+}
+
+static int record_helpers(pq_bpf_prog *p, const uint8_t *flags) {
+  uint8_t *used = pq_calloc(PQ_BPF_MAX_HELPER_ID + 1, 1);
+  if (!used)
+    return PQUIC_ERR_NOMEM;
+  size_t n = 0;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    if (flags[pc] & F_SECOND || !pq_bpf_is_helper_call(&p->insns[pc]))
+      continue;
+    uint32_t id = (uint32_t)p->insns[pc].imm;
+    n += !used[id];
+    used[id] = 1;
+  }
+  p->helpers_used = pq_calloc(n ? n : 1, sizeof(uint32_t));
+  if (!p->helpers_used) {
+    pq_free(used);
+    return PQUIC_ERR_NOMEM;
+  }
+  for (uint32_t id = 0; id <= PQ_BPF_MAX_HELPER_ID; id++)
+    if (used[id])
+      p->helpers_used[p->nhelpers_used++] = id;
+  pq_free(used);
+  return 0;
+}
+
+static int verify_flow(flow *fl, const uint32_t *starts, size_t nstarts, const pq_bpf_helpers *h) {
+  pq_bpf_prog *p = fl->p;
+  int rc = scan(fl, starts, nstarts, h);
+  if (!rc)
+    rc = build_funcs(fl);
+  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
+    rc = check_jumps(fl, &p->funcs[f]);
+  uint32_t *work = rc ? NULL : pq_calloc(p->ninsns, sizeof(uint32_t));
+  if (!rc && !work)
+    rc = PQUIC_ERR_NOMEM;
+  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
+    rc = check_reaches_exit(fl, &p->funcs[f], work);
+  pq_free(work);
+  if (!rc)
+    rc = check_calls(fl);
+  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
+    p->funcs[f].writes = callee_saved_writes(p, &p->funcs[f]);
+  return rc ? rc : record_helpers(p, fl->flags);
+}
+
+int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const pq_bpf_helpers *h,
+                  pq_bpf_diag *d) {
+  if (p->ninsns == 0)
+    return pq_bpf_diag_set(d, -1, PQUIC_ERR_VERIFY, "empty program (rule: exit)");
+  if (p->ninsns > PQ_BPF_MAX_INSNS)
+    return pq_bpf_diag_set(d, -1, PQUIC_ERR_VERIFY, "%u instructions, at most %u (rule: size)",
+                           p->ninsns, PQ_BPF_MAX_INSNS);
+  flow fl;
+  memset(&fl, 0, sizeof(fl));
+  fl.p = p;
+  fl.d = d;
+  fl.flags = pq_calloc(p->ninsns, 1);
+  int rc = fl.flags ? verify_flow(&fl, starts, nstarts, h) : PQUIC_ERR_NOMEM;
+  pq_free(fl.flags);
+  pq_free(fl.calls);
+  pq_free(fl.first);
+  pq_free(fl.frames);
+  pq_free(fl.color);
+  return rc;
+}
