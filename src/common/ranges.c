@@ -72,13 +72,17 @@ int pq_ranges_reserve(pq_ranges *s, uint32_t extra) {
 static int room_back(pq_ranges *s) {
   if (s->head + s->n < s->cap)
     return 0;
-  if (s->head >= s->cap / 4 && s->head > 0) {
-    pq_range *b = base(s);
-    memmove(b, b + s->head, (size_t)s->n * sizeof(pq_range));
-    s->head = 0;
-    return 0;
+  if (s->head < s->cap / 4 || s->head == 0) {
+    int err = grow(s, (uint64_t)s->n + 1);
+    /* Out of memory with room at the front: compact instead, so that
+     * pq_ranges_reserve's promise holds. */
+    if (err == 0 || s->head == 0)
+      return err;
   }
-  return grow(s, (uint64_t)s->n + 1);
+  pq_range *b = base(s);
+  memmove(b, b + s->head, (size_t)s->n * sizeof(pq_range));
+  s->head = 0;
+  return 0;
 }
 
 /* Inserts r at position i (0 <= i <= n), shifting the shorter side. */

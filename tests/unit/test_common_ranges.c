@@ -246,6 +246,35 @@ static void test_in_order_no_alloc(void **state) {
   pq_ranges_free(&s);
 }
 
+/* After pq_ranges_reserve(k), k operations that each create one range do
+ * not allocate, whatever the position of the free slots (here: all in front,
+ * after trimming, which forces a compaction instead of a growth). */
+static void test_reserve_promise(void **state) {
+  (void)state;
+  pq_ranges s;
+  pq_ranges_init(&s);
+  for (uint64_t i = 0; i < 16; i++)
+    assert_int_equal(pq_ranges_add1(&s, i * 2), 1);
+  pq_ranges_trim(&s, 13); /* 3 free slots at the front, none at the back */
+  assert_int_equal(pq_ranges_reserve(&s, 3), 0);
+  pq_alloc_fail_after(0);
+  assert_int_equal(pq_ranges_add1(&s, 100), 1);            /* append */
+  assert_int_equal(pq_ranges_remove(&s, 11, 11, NULL), 0); /* no-op */
+  assert_int_equal(pq_ranges_add(&s, 50, 60, NULL), 0);    /* middle */
+  assert_int_equal(pq_ranges_add1(&s, 200), 1);
+  pq_alloc_fail_after(-1);
+  assert_int_equal(pq_ranges_count(&s), 16);
+  check_invariants(&s);
+  /* A split also counts as one new range. */
+  assert_int_equal(pq_ranges_reserve(&s, 1), 0);
+  pq_alloc_fail_after(0);
+  assert_int_equal(pq_ranges_remove(&s, 55, 55, NULL), 0);
+  pq_alloc_fail_after(-1);
+  assert_int_equal(pq_ranges_count(&s), 17);
+  check_invariants(&s);
+  pq_ranges_free(&s);
+}
+
 /* Bitmap model over a small universe. */
 #define U 300
 typedef struct {
@@ -467,6 +496,7 @@ int main(void) {
       cmocka_unit_test(test_lower_bound_and_iteration),
       cmocka_unit_test(test_sliding_window),
       cmocka_unit_test(test_in_order_no_alloc),
+      cmocka_unit_test(test_reserve_promise),
       cmocka_unit_test(test_differential),
       cmocka_unit_test(test_oom_sweep),
   };
