@@ -78,7 +78,10 @@ static int pick_entry(const pq_bpf_prog *p, const char *name) {
   int e = pq_bpf_prog_entry(p, "entry");
   if (e >= 0)
     return e;
-  return pq_bpf_prog_entry_count(p) ? 0 : PQUIC_ERR_NOT_FOUND;
+  for (size_t i = 0; i < pq_bpf_prog_entry_count(p); i++)
+    if (pq_bpf_prog_entry_global(p, i))
+      return (int)i;
+  return PQUIC_ERR_NOT_FOUND;
 }
 
 static int load(const run_opts *o, const uint8_t *code, size_t len, pq_bpf_helpers *h,

@@ -31,11 +31,12 @@
 #include "pquic/errors.h"
 
 /* Hard limits. */
-#define PQ_BPF_MAX_INSNS 1000000u  /* instructions in one program (as the kernel) */
-#define PQ_BPF_STACK_FRAME 512u    /* bytes of stack per frame */
-#define PQ_BPF_MAX_FRAMES 8u       /* nested frames, the entry frame included */
-#define PQ_BPF_MAX_HELPER_ID 4095u /* helper ids are 0..PQ_BPF_MAX_HELPER_ID */
-#define PQ_BPF_MAX_LENT 4u         /* lent regions in one run */
+#define PQ_BPF_MAX_INSNS 1000000u      /* instructions in one program (as the kernel) */
+#define PQ_BPF_STACK_FRAME 512u        /* bytes of stack per frame */
+#define PQ_BPF_MAX_FRAMES 8u           /* nested frames, the entry frame included */
+#define PQ_BPF_MAX_HELPER_ID 4095u     /* helper ids are 0..PQ_BPF_MAX_HELPER_ID */
+#define PQ_BPF_MAX_LENT 4u             /* lent regions in one run */
+#define PQ_BPF_MAX_GLOBALS (16u << 20) /* bytes of .rodata/.data/.bss of one object */
 
 /* src_reg of an LDDW whose 64-bit immediate is an offset in the instance
  * region (dst = region base + imm64). The ELF loader emits it for addresses of
@@ -119,6 +120,8 @@ int pq_bpf_prog_has_jit(const pq_bpf_prog *p);
 int pq_bpf_prog_entry(const pq_bpf_prog *p, const char *name);
 size_t pq_bpf_prog_entry_count(const pq_bpf_prog *p);
 const char *pq_bpf_prog_entry_name(const pq_bpf_prog *p, size_t entry);
+/* 1 for a global (or weak) function symbol, 0 for a static one. */
+int pq_bpf_prog_entry_global(const pq_bpf_prog *p, size_t entry);
 /* Stack bytes a run of `entry` reserves: frames of its deepest call chain
  * times PQ_BPF_STACK_FRAME. 0 for a bad entry. */
 size_t pq_bpf_prog_stack_size(const pq_bpf_prog *p, size_t entry);

@@ -103,7 +103,7 @@ static int fmt_jmp(const pq_bpf_insn *in, char *buf, size_t len) {
     return snprintf(buf, len, "exit");
   if (op == BPF_CALL) {
     if (BPF_SRC(in->code) == BPF_X)
-      return snprintf(buf, len, "callx r%u", in->dst);
+      return snprintf(buf, len, "callx r%d", in->imm); /* clang 14 puts it in imm */
     return snprintf(buf, len, "call %d", in->imm);
   }
   if (op == BPF_JA)

@@ -27,7 +27,7 @@ int pq_bpf_load_raw(const uint8_t *insns, size_t len, const pq_bpf_load_opts *op
     return PQUIC_ERR_NOMEM;
   }
   p->globals_off = o->globals_offset;
-  int rc = n ? pq_bpf_prog_add_entry(p, "main", 0) : 0;
+  int rc = n ? pq_bpf_prog_add_entry(p, "main", 0, 1) : 0;
   if (rc) {
     pq_bpf_prog_del(p);
     return rc;

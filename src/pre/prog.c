@@ -29,7 +29,7 @@ pq_bpf_prog *pq_bpf_prog_new(pq_bpf_insn *insns, uint32_t ninsns) {
   return p;
 }
 
-int pq_bpf_prog_add_entry(pq_bpf_prog *p, const char *name, uint32_t pc) {
+int pq_bpf_prog_add_entry(pq_bpf_prog *p, const char *name, uint32_t pc, int global) {
   for (uint32_t i = 0; i < p->nentries; i++)
     if (strcmp(p->entries[i].name, name) == 0)
       return PQUIC_ERR_EXISTS;
@@ -44,6 +44,7 @@ int pq_bpf_prog_add_entry(pq_bpf_prog *p, const char *name, uint32_t pc) {
   memcpy(copy, name, n + 1);
   e[p->nentries].name = copy;
   e[p->nentries].func = pc; /* a slot until pq_bpf_prog_finish maps it */
+  e[p->nentries].global = global;
   p->nentries++;
   return 0;
 }
@@ -145,6 +146,10 @@ size_t pq_bpf_prog_entry_count(const pq_bpf_prog *p) {
 
 const char *pq_bpf_prog_entry_name(const pq_bpf_prog *p, size_t entry) {
   return p && entry < p->nentries ? p->entries[entry].name : NULL;
+}
+
+int pq_bpf_prog_entry_global(const pq_bpf_prog *p, size_t entry) {
+  return p && entry < p->nentries && p->entries[entry].global;
 }
 
 size_t pq_bpf_prog_stack_size(const pq_bpf_prog *p, size_t entry) {

@@ -24,6 +24,7 @@ typedef struct pq_bpf_func {
 typedef struct pq_bpf_entry {
   char *name;
   uint32_t func; /* index in funcs */
+  int global;    /* an ELF global symbol (raw "main" counts as global) */
 } pq_bpf_entry;
 
 typedef struct pq_jit pq_jit;
@@ -57,7 +58,7 @@ pq_bpf_prog *pq_bpf_prog_new(pq_bpf_insn *insns, uint32_t ninsns);
 
 /* Adds entry `name` at slot `pc` (must be a function start after
  * verification). Errors: NOMEM, EXISTS. */
-int pq_bpf_prog_add_entry(pq_bpf_prog *p, const char *name, uint32_t pc);
+int pq_bpf_prog_add_entry(pq_bpf_prog *p, const char *name, uint32_t pc, int global);
 
 /* Verifies p->insns: every rule of DESIGN.md section 6, in instruction order.
  * `starts` lists function starts known from symbols (besides slot 0 and call

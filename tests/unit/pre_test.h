@@ -110,7 +110,7 @@ static inline pq_bpf_helpers *pt_helpers(void) {
   assert_non_null(h);
   assert_int_equal(pq_bpf_helpers_add(h, PT_H_SUM, "sum", pt_h_sum), 0);
   assert_int_equal(pq_bpf_helpers_add(h, PT_H_FAULT, "fault", pt_h_fault), 0);
-  assert_int_equal(pq_bpf_helpers_add(h, PT_H_MEMSET, "memset", pt_h_memset), 0);
+  assert_int_equal(pq_bpf_helpers_add(h, PT_H_MEMSET, "fill", pt_h_memset), 0);
   assert_int_equal(pq_bpf_helpers_add(h, PT_H_USER, "user", pt_h_user), 0);
   return h;
 }
