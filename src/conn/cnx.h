@@ -1,0 +1,198 @@
+/*
+ * The connection. Each concern keeps its state in its own struct and file
+ * (path.h, space.h, stream.h, sent.h); this struct gathers them. Behaviour
+ * lives in the operations (opcalls.h), one source file per concern.
+ */
+#ifndef PQ_CONN_CNX_H
+#define PQ_CONN_CNX_H
+
+#include "common/u64map.h"
+#include "conn/path.h"
+#include "conn/space.h"
+#include "conn/stream.h"
+#include "crypto/keys.h"
+#include "crypto/tls.h"
+#include "ops/ops.h"
+#include "pquic/pquic.h"
+#include "wire/cid.h"
+
+#define PQ_MAX_PATHS 4
+#define PQ_MAX_LOCAL_CIDS 8
+#define PQ_MAX_PEER_CIDS 8
+#define PQ_LEVELS 4
+#define PQ_MAX_PLUGINS 16
+
+enum pq_cnx_state {
+  PQ_CNX_HANDSHAKE = 0, /* keys being established */
+  PQ_CNX_ACTIVE,        /* handshake complete (1-RTT usable) */
+  PQ_CNX_CLOSING,       /* we sent CONNECTION_CLOSE */
+  PQ_CNX_DRAINING,      /* the peer closed */
+  PQ_CNX_CLOSED,        /* over; freed by the endpoint */
+};
+
+typedef struct pq_local_cid {
+  uint64_t seq;
+  pq_cid cid;
+  uint8_t token[16];   /* stateless reset token */
+  uint8_t used;
+  uint8_t announce;    /* NEW_CONNECTION_ID to send */
+} pq_local_cid;
+
+typedef struct pq_peer_cid {
+  uint64_t seq;
+  pq_cid cid;
+  uint8_t token[16];
+  uint8_t has_token;
+  uint8_t used;        /* slot holds a CID */
+  uint8_t retire;      /* RETIRE_CONNECTION_ID to send */
+  uint8_t retiring;    /* RETIRE_CONNECTION_ID sent, not yet acknowledged */
+} pq_peer_cid;
+
+/* Accumulated while one ACK frame is processed (process_ack_range calls). */
+typedef struct pq_ack_state {
+  pq_sent_pkt *cursor;      /* next unacked packet to look at, ascending */
+  uint64_t largest;         /* Largest Acknowledged of the frame */
+  int largest_newly;        /* that packet was newly acknowledged */
+  uint64_t largest_time_sent;
+  pq_path *largest_path;
+  int eliciting_newly;      /* some newly acked packet was ack-eliciting */
+  uint64_t newly_acked;
+} pq_ack_state;
+
+/* Limits and values the peer announced, copied from its transport
+ * parameters (defaults until they arrive). */
+typedef struct pq_peer_params {
+  uint64_t max_idle_timeout, max_udp_payload, max_ack_delay, ack_delay_exponent;
+  uint64_t active_cid_limit, max_datagram_frame;
+  int disable_migration, grease_quic_bit;
+} pq_peer_params;
+
+struct pquic_cnx {
+  pq_op_state op; /* dispatch state (plugins, call stack) */
+  pq_endpoint *ep;
+  pq_cnx *ep_next, *ep_prev;
+  uint32_t ep_heap_index; /* position in the endpoint's wake-up heap */
+
+  int is_server;
+  uint32_t version;
+  int state;            /* enum pq_cnx_state */
+  uint64_t now;         /* time of the call being processed */
+  uint64_t created;
+
+  /* connection ids */
+  pq_cid odcid;         /* client's first DCID: Initial keys, TP checks */
+  pq_cid initial_scid;  /* SCID of our first Initial (client), ours (server) */
+  pq_cid retry_scid;    /* client: SCID of the Retry we followed */
+  uint8_t peer_cid_learned; /* client: the server's SCID replaced our random DCID */
+  pq_local_cid local_cids[PQ_MAX_LOCAL_CIDS];
+  uint64_t next_local_seq;
+  pq_peer_cid peer_cids[PQ_MAX_PEER_CIDS];
+  uint64_t peer_retire_prior_to;
+  uint8_t token[256];   /* client: Retry or NEW_TOKEN token to send */
+  size_t token_len;
+
+  /* paths */
+  pq_path paths[PQ_MAX_PATHS];
+  uint32_t n_paths;
+
+  /* packet-number spaces and keys */
+  pq_space spaces[PQ_EPOCH_COUNT];
+  pq_dir_keys rkeys[PQ_LEVELS], wkeys[PQ_LEVELS];
+  uint8_t rkeys_ok[PQ_LEVELS], wkeys_ok[PQ_LEVELS];
+  pq_phase_keys rnext;  /* 1-RTT read keys of the next phase */
+  uint8_t rnext_ok;
+  uint8_t key_phase;    /* current 1-RTT key phase bit */
+  uint64_t key_phase_start_pn;
+  int suite;            /* negotiated pq_cipher_suite */
+
+  /* TLS */
+  pq_tls_session *tls;
+  int handshake_complete, handshake_confirmed, handshake_done_pending;
+  uint64_t handshake_done_time;
+  char alpn[256];
+
+  /* transport parameters */
+  pq_peer_params peer;
+  uint8_t peer_tp_received;
+
+  /* streams */
+  pq_u64map streams;
+  pq_stream *send_list;     /* round-robin cursor */
+  pq_stream *ctl_list;      /* streams with control frames pending */
+  uint64_t next_bidi, next_uni;              /* our next stream ids */
+  uint64_t max_bidi_local, max_uni_local;    /* peer's limits on our streams (counts) */
+  uint64_t max_bidi_remote, max_uni_remote;  /* our limits on the peer's streams */
+  uint64_t opened_bidi_remote, opened_uni_remote; /* peer streams opened (counts) */
+  uint64_t closed_bidi_remote, closed_uni_remote;
+  uint64_t peer_max_stream_data_bidi_local;  /* peer's initial limits for our sending */
+  uint64_t peer_max_stream_data_bidi_remote;
+  uint64_t peer_max_stream_data_uni;
+  uint64_t max_streams_sent[2];             /* MAX_STREAMS values advertised, bidi/uni */
+  uint8_t max_streams_pending[2];           /* MAX_STREAMS bidi/uni to send */
+  uint8_t streams_blocked_pending[2];
+
+  /* connection flow control */
+  uint64_t max_data_send;     /* peer's limit */
+  uint64_t data_sent;         /* sum of highest offsets sent */
+  uint64_t max_data_recv;     /* limit we advertised */
+  uint64_t data_recv;         /* sum of highest offsets received */
+  uint64_t data_consumed;     /* bytes read by the application */
+  uint64_t recv_window;
+  uint64_t window_epoch_start;
+  uint8_t max_data_pending;
+  uint8_t data_blocked_pending;
+  uint64_t data_blocked_at;
+
+  /* recovery (connection-wide part) */
+  pq_ack_state ack;
+  uint32_t pto_count;
+  uint64_t loss_timer;
+
+  /* timers */
+  uint64_t idle_deadline;
+  uint64_t idle_timeout;       /* negotiated */
+  uint8_t idle_armed_by_send;  /* restarted by a send since the last receipt */
+  uint64_t close_deadline;
+  uint64_t last_wake;          /* value last reported to the endpoint */
+
+  /* closing */
+  uint64_t close_error;
+  uint64_t close_frame_type;
+  int close_is_app;
+  int close_by_peer;
+  int close_err;               /* library code for the event */
+  char close_reason[128];
+  uint8_t close_pending;       /* CONNECTION_CLOSE to (re)send */
+  uint32_t close_rx, close_rx_next; /* packets received while closing, next answer */
+  uint64_t close_sent_time;
+
+  /* plugins attached (names for duplicate checks, owner ids for removal) */
+  struct {
+    char name[64];
+    uint32_t owner;
+  } plugins[PQ_MAX_PLUGINS];
+  size_t n_plugins;
+
+  pquic_stats stats;
+  void *user;
+};
+
+/* Path 0 is the path the connection started on. */
+static inline pq_path *pq_cnx_path0(pq_cnx *cnx) { return &cnx->paths[0]; }
+
+/* Encryption level of a space's long-header packets; 1-RTT for APP. */
+static inline int pq_epoch_level(int epoch) {
+  return epoch == PQ_EPOCH_INITIAL ? PQ_CRYPTO_LEVEL_INITIAL
+         : epoch == PQ_EPOCH_HANDSHAKE ? PQ_CRYPTO_LEVEL_HANDSHAKE
+                                       : PQ_CRYPTO_LEVEL_1RTT;
+}
+
+static inline int pq_level_epoch(int level) {
+  return level == PQ_CRYPTO_LEVEL_INITIAL     ? PQ_EPOCH_INITIAL
+         : level == PQ_CRYPTO_LEVEL_HANDSHAKE ? PQ_EPOCH_HANDSHAKE
+                                              : PQ_EPOCH_APP;
+}
+
+static inline int pq_cnx_closing(const pq_cnx *cnx) { return cnx->state >= PQ_CNX_CLOSING; }
+
+#endif

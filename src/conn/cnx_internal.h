@@ -1,0 +1,78 @@
+/* Functions the connection's source files share that are not protocol
+ * operations: plumbing (events, state, addresses), never protocol
+ * behaviour a plugin could want to replace. */
+#ifndef PQ_CONN_CNX_INTERNAL_H
+#define PQ_CONN_CNX_INTERNAL_H
+
+#include <sys/socket.h>
+
+#include "conn/cnx.h"
+#include "conn/endpoint.h"
+#include "wire/header.h"
+
+/* --- addresses --- */
+socklen_t pq_sockaddr_len(const struct sockaddr *sa);
+int pq_sockaddr_eq(const struct sockaddr *a, const struct sockaddr *b);
+
+/* --- lifecycle (cnx_lifecycle.c) --- */
+/* Server: sets a connection up from the client's first Initial header. */
+int pq_cnx_accept(pq_cnx *cnx, const pq_header *h);
+/* Handles what a call into the connection left behind: an operation fault
+ * closes the connection, a closed connection is freed. Returns 1 if the
+ * connection was freed. */
+int pq_cnx_after_call(pq_cnx *cnx);
+/* The fault part of pq_cnx_after_call: never frees the connection. */
+void pq_cnx_check_fault(pq_cnx *cnx);
+void pq_cnx_set_state(pq_cnx *cnx, int state);
+void pq_cnx_emit(pq_cnx *cnx, const pquic_event *ev);
+/* Local CIDs: a fresh one with its reset token, registered at the endpoint. */
+int pq_cnx_new_local_cid(pq_cnx *cnx, pq_local_cid **out);
+/* The peer CID used on a path. */
+const pq_cid *pq_cnx_peer_cid(pq_cnx *cnx, const pq_path *path);
+
+/* --- stateless reset (cid.c) --- */
+void pq_cnx_stateless_reset(pq_endpoint *ep, const uint8_t *data, size_t len,
+                            const struct sockaddr *local, const struct sockaddr *remote);
+void pq_reset_token(const pq_endpoint *ep, const uint8_t *cid, size_t len, uint8_t token[16]);
+
+/* After the handshake: issue the CIDs the peer accepts (cid.c). */
+void pq_cid_issue_initial(pq_cnx *cnx);
+
+/* --- output (packet_out.c) --- */
+int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_send_info *info);
+/* Something other than timers may need sending (new data, control frames). */
+int pq_cnx_has_pending(pq_cnx *cnx);
+
+/* --- TLS (handshake.c) --- */
+int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name);
+
+/* --- transport parameters (transport_params.c) --- */
+int pq_cnx_encode_tp(pq_cnx *cnx, uint8_t *buf, size_t cap, size_t *len);
+int pq_cnx_decode_tp(pq_cnx *cnx, const uint8_t *data, size_t len);
+
+/* --- errors --- */
+/* Starts closing with a transport error (CONNECTION_CLOSE 0x1c). */
+void pq_cnx_error(pq_cnx *cnx, uint64_t wire_error, uint64_t frame_type, const char *reason);
+
+/* --- streams (streams.c) --- */
+void pq_cnx_free_streams(pq_cnx *cnx);
+void pq_stream_schedule(pq_cnx *cnx, pq_stream *s);
+void pq_stream_unschedule(pq_cnx *cnx, pq_stream *s);
+void pq_stream_ctl(pq_cnx *cnx, pq_stream *s, uint8_t flags);
+void pq_stream_maybe_close(pq_cnx *cnx, pq_stream *s);
+pq_stream *pq_cnx_stream(pq_cnx *cnx, uint64_t id);
+pq_stream *pq_cnx_stream_new_local(pq_cnx *cnx, uint64_t id);
+int pq_streams_have_pending(pq_cnx *cnx);
+int pq_stream_do_reset(pq_cnx *cnx, pq_stream *s, uint64_t code);
+/* Runs expired timers (timers.c). */
+void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now);
+/* The peer moved to the next 1-RTT key phase with packet `pn` (keyupdate.c). */
+void pq_cnx_peer_key_update(pq_cnx *cnx, uint64_t pn);
+int pq_cnx_reset_initial_keys(pq_cnx *cnx);
+
+/* --- recovery (recovery.c) --- */
+void pq_recovery_drop_space(pq_cnx *cnx, int epoch);
+void pq_recovery_requeue_space(pq_cnx *cnx, int epoch);
+uint64_t pq_cnx_pto_base(pq_cnx *cnx, const pq_path *path);
+
+#endif

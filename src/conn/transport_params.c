@@ -1,0 +1,167 @@
+/* Transport parameters (RFC 9000 sections 7.3-7.4 and 18): the ones we
+ * send, checking and applying the peer's. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conn/cnx_internal.h"
+#include "conn/opcalls.h"
+#include "wire/tp.h"
+
+PQ_OPIMPL uint64_t opimpl_prepare_transport_parameters(pq_cnx *cnx, pq_tp *tp) {
+  const pquic_settings *s = &cnx->ep->cfg.settings;
+  tp->max_idle_timeout = s->max_idle_timeout_us / 1000;
+  tp->max_udp_payload_size = s->max_udp_payload_size;
+  tp->initial_max_data = s->initial_max_data;
+  tp->initial_max_stream_data_bidi_local = s->initial_max_stream_data_bidi_local;
+  tp->initial_max_stream_data_bidi_remote = s->initial_max_stream_data_bidi_remote;
+  tp->initial_max_stream_data_uni = s->initial_max_stream_data_uni;
+  tp->initial_max_streams_bidi = s->initial_max_streams_bidi;
+  tp->initial_max_streams_uni = s->initial_max_streams_uni;
+  tp->ack_delay_exponent = s->ack_delay_exponent;
+  tp->max_ack_delay = s->max_ack_delay_us / 1000;
+  tp->active_connection_id_limit = s->active_connection_id_limit;
+  tp->initial_scid = cnx->initial_scid;
+  static const uint64_t ids[] = {
+      PQ_TP_MAX_IDLE_TIMEOUT, PQ_TP_MAX_UDP_PAYLOAD_SIZE,
+      PQ_TP_INITIAL_MAX_DATA, PQ_TP_INITIAL_MAX_STREAM_DATA_BIDI_LOCAL,
+      PQ_TP_INITIAL_MAX_STREAM_DATA_BIDI_REMOTE, PQ_TP_INITIAL_MAX_STREAM_DATA_UNI,
+      PQ_TP_INITIAL_MAX_STREAMS_BIDI, PQ_TP_INITIAL_MAX_STREAMS_UNI,
+      PQ_TP_ACK_DELAY_EXPONENT, PQ_TP_MAX_ACK_DELAY,
+      PQ_TP_ACTIVE_CONNECTION_ID_LIMIT, PQ_TP_INITIAL_SCID};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    pq_tp_mark(tp, ids[i]);
+  tp->chosen_version = cnx->version;
+  tp->available_versions[0] = PQUIC_VERSION_1;
+  tp->available_versions[1] = PQUIC_VERSION_2;
+  tp->n_available_versions = 2;
+  pq_tp_mark(tp, PQ_TP_VERSION_INFORMATION);
+  if (cnx->is_server) {
+    tp->original_dcid = cnx->odcid;
+    pq_tp_mark(tp, PQ_TP_ORIGINAL_DCID);
+    memcpy(tp->stateless_reset_token, cnx->local_cids[0].token, PQ_RESET_TOKEN_LEN);
+    pq_tp_mark(tp, PQ_TP_STATELESS_RESET_TOKEN);
+    if (cnx->retry_scid.len) {
+      tp->retry_scid = cnx->retry_scid;
+      pq_tp_mark(tp, PQ_TP_RETRY_SCID);
+    }
+  }
+  return 0;
+}
+PQ_OP_ADAPTER(prepare_transport_parameters)
+
+PQ_OPIMPL uint64_t opimpl_write_transport_parameter(pq_cnx *cnx, uint64_t param, uint8_t *buf,
+                                                    size_t cap, uint64_t *out) {
+  (void)cnx;
+  (void)param;
+  (void)buf;
+  (void)cap;
+  out[0] = 0; /* the built-in parameters are written from pq_tp */
+  return (uint64_t)(int64_t)PQUIC_ERR_UNSUPPORTED;
+}
+PQ_OP_ADAPTER(write_transport_parameter)
+
+PQ_OPIMPL uint64_t opimpl_process_transport_parameter(pq_cnx *cnx, uint64_t param,
+                                                      const uint8_t *value, size_t len) {
+  (void)cnx;
+  (void)param;
+  (void)value;
+  (void)len; /* built-in ones were applied with the whole set; others ignored */
+  return 0;
+}
+PQ_OP_ADAPTER(process_transport_parameter)
+
+static uint64_t tp_error(pq_cnx *cnx, const char *why) {
+  snprintf(cnx->close_reason, sizeof cnx->close_reason, "%s", why);
+  return (uint64_t)(int64_t)PQUIC_ERR_TRANSPORT_PARAMETER;
+}
+
+PQ_OPIMPL uint64_t opimpl_apply_peer_transport_parameters(pq_cnx *cnx, const pq_tp *tp) {
+  /* Authenticate the connection IDs of the handshake (RFC 9000 7.3). */
+  const pq_cid *peer0 = &cnx->peer_cids[0].cid;
+  if (!pq_tp_has(tp, PQ_TP_INITIAL_SCID) || !pq_cid_eq(&tp->initial_scid, peer0))
+    return tp_error(cnx, "initial_source_connection_id does not match");
+  if (!cnx->is_server) {
+    if (!pq_tp_has(tp, PQ_TP_ORIGINAL_DCID) || !pq_cid_eq(&tp->original_dcid, &cnx->odcid))
+      return tp_error(cnx, "original_destination_connection_id does not match");
+    int had_retry = cnx->retry_scid.len != 0;
+    if (had_retry != pq_tp_has(tp, PQ_TP_RETRY_SCID) ||
+        (had_retry && !pq_cid_eq(&tp->retry_scid, &cnx->retry_scid)))
+      return tp_error(cnx, "retry_source_connection_id does not match");
+    if (pq_tp_has(tp, PQ_TP_STATELESS_RESET_TOKEN)) {
+      memcpy(cnx->peer_cids[0].token, tp->stateless_reset_token, 16);
+      cnx->peer_cids[0].has_token = 1;
+    }
+  }
+  if (pq_tp_has(tp, PQ_TP_VERSION_INFORMATION) && tp->chosen_version != cnx->version)
+    return tp_error(cnx, "version_information does not match the version in use");
+
+  pq_peer_params *p = &cnx->peer;
+  p->max_idle_timeout = tp->max_idle_timeout * 1000;
+  p->max_udp_payload = tp->max_udp_payload_size;
+  p->ack_delay_exponent = tp->ack_delay_exponent;
+  p->max_ack_delay = tp->max_ack_delay * 1000;
+  p->active_cid_limit = tp->active_connection_id_limit;
+  p->max_datagram_frame = tp->max_datagram_frame_size;
+  p->disable_migration = pq_tp_has(tp, PQ_TP_DISABLE_ACTIVE_MIGRATION);
+  p->grease_quic_bit = pq_tp_has(tp, PQ_TP_GREASE_QUIC_BIT);
+
+  cnx->max_data_send = tp->initial_max_data;
+  cnx->peer_max_stream_data_bidi_local = tp->initial_max_stream_data_bidi_local;
+  cnx->peer_max_stream_data_bidi_remote = tp->initial_max_stream_data_bidi_remote;
+  cnx->peer_max_stream_data_uni = tp->initial_max_stream_data_uni;
+  cnx->max_bidi_local = tp->initial_max_streams_bidi;
+  cnx->max_uni_local = tp->initial_max_streams_uni;
+
+  /* The idle timeout is the smaller of the two, when both give one. */
+  uint64_t ours = cnx->ep->cfg.settings.max_idle_timeout_us;
+  uint64_t theirs = p->max_idle_timeout;
+  cnx->idle_timeout = !ours ? theirs : !theirs ? ours : (ours < theirs ? ours : theirs);
+
+  for (uint32_t i = 0; i < cnx->n_paths; i++) {
+    if (cnx->paths[i].max_udp_payload > p->max_udp_payload)
+      cnx->paths[i].max_udp_payload = (uint32_t)p->max_udp_payload;
+  }
+  cnx->peer_tp_received = 1;
+  return 0;
+}
+PQ_OP_ADAPTER(apply_peer_transport_parameters)
+
+int pq_cnx_encode_tp(pq_cnx *cnx, uint8_t *buf, size_t cap, size_t *len) {
+  pq_tp tp;
+  pq_tp_init(&tp);
+  uint64_t rc = pq_op_prepare_transport_parameters(cnx, &tp);
+  if (rc)
+    return (int)(int64_t)rc;
+  pq_wbuf w = pq_wbuf_make(buf, cap);
+  int r = pq_tp_encode(&w, &tp, cnx->is_server != 0, NULL);
+  if (r)
+    return r;
+  *len = (size_t)(w.p - buf);
+  return 0;
+}
+
+int pq_cnx_decode_tp(pq_cnx *cnx, const uint8_t *data, size_t len) {
+  pq_tp tp;
+  const char *rule = NULL;
+  if (pq_tp_decode(data, len, !cnx->is_server, &tp, &rule)) {
+    snprintf(cnx->close_reason, sizeof cnx->close_reason, "%s",
+             rule ? rule : "malformed transport parameters");
+    return PQUIC_ERR_TRANSPORT_PARAMETER;
+  }
+  uint64_t rc = pq_op_apply_peer_transport_parameters(cnx, &tp);
+  if (rc)
+    return pq_op_failed(rc) ? (int)(int64_t)rc : PQUIC_ERR_TRANSPORT_PARAMETER;
+  /* Each parameter, for plugins that observe or handle one. */
+  for (uint64_t id = 0; id <= PQ_TP_VERSION_INFORMATION; id++) {
+    if (pq_tp_has(&tp, id))
+      (void)pq_op_process_transport_parameter(cnx, id, NULL, 0);
+  }
+  for (size_t i = 0; i < tp.n_ext; i++)
+    (void)pq_op_process_transport_parameter(cnx, tp.ext[i].id, tp.ext[i].value, tp.ext[i].len);
+  return 0;
+}
+
+PQ_OP_DEFAULTS(transport_params, PQ_OP_DEFAULT(prepare_transport_parameters),
+               PQ_OP_DEFAULT(write_transport_parameter),
+               PQ_OP_DEFAULT(process_transport_parameter),
+               PQ_OP_DEFAULT(apply_peer_transport_parameters))
