@@ -8,6 +8,7 @@
 
 #include "common/u64map.h"
 #include "conn/path.h"
+#include "conn/qlog.h"
 #include "conn/space.h"
 #include "conn/stream.h"
 #include "crypto/keys.h"
@@ -172,6 +173,8 @@ struct pquic_cnx {
     uint32_t owner;
   } plugins[PQ_MAX_PLUGINS];
   size_t n_plugins;
+
+  pq_qlog *qlog;
 
   pquic_stats stats;
   void *user;

@@ -208,6 +208,8 @@ int pq_cnx_accept(pq_cnx *cnx, const pq_header *h) {
   pq_cid_set(&p->cid, h->scid, h->scid_len);
   if ((rc = install_initial_keys(cnx)) != 0)
     return rc;
+  if (cnx->ep->cfg.qlog_dir)
+    (void)pq_qlog_attach(cnx, cnx->ep->cfg.qlog_dir); /* tracing is best effort */
   return pq_cnx_tls_start(cnx, NULL);
 }
 
@@ -228,6 +230,8 @@ int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct
   p->used = 1;
   p->seq = 0;
   p->cid = cnx->odcid;
+  if (ep->cfg.qlog_dir)
+    (void)pq_qlog_attach(cnx, ep->cfg.qlog_dir); /* tracing is best effort */
   if ((rc = install_initial_keys(cnx)) != 0 || (rc = pq_cnx_tls_start(cnx, server_name)) != 0) {
     pq_cnx_free(cnx);
     return rc;
@@ -257,6 +261,7 @@ void pq_cnx_free(pq_cnx *cnx) {
   }
   pq_phase_keys_free(&cnx->rnext);
   pq_tls_session_free(cnx->tls);
+  pq_qlog_close(cnx);
   pq_op_state_free(&cnx->op);
   if (cnx->ep_prev)
     cnx->ep_prev->ep_next = cnx->ep_next;

@@ -77,7 +77,7 @@ static void test_rand(void *u, uint8_t *b, size_t n) {
   }
 }
 
-static void make_side(side *s, int server, uint16_t port) {
+static void make_side_q(side *s, int server, uint16_t port, const char *qlog_dir) {
   memset(s, 0, sizeof *s);
   s->addr.sin_family = AF_INET;
   s->addr.sin_port = htons(port);
@@ -93,7 +93,30 @@ static void make_side(side *s, int server, uint16_t port) {
   cfg.callbacks.on_stream_data = on_data;
   cfg.user = s;
   cfg.rand = test_rand;
+  cfg.qlog_dir = qlog_dir;
   assert_int_equal(pquic_endpoint_new(&cfg, &s->ep), 0);
+}
+
+static void make_side(side *s, int server, uint16_t port) { make_side_q(s, server, port, NULL); }
+
+/* Counts the records of a qlog file named `name` and checks each one is
+ * valid JSON (with Python's parser, which is in the build dependencies). */
+static size_t qlog_count(const char *dir, const char *name) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "python3 -c 'import json,glob,sys;"
+           "t=open(glob.glob(\"%s/*_client.sqlog\")[0]).read();"
+           "r=[json.loads(x) for x in t.split(chr(30))[1:]];"
+           "assert r[0][\"file_schema\"].endswith(\"sequential\");"
+           "print(sum(1 for e in r[1:] if e[\"name\"]==\"%s\"))'",
+           dir, name);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  unsigned long n = 0;
+  int ok = fscanf(p, "%lu", &n) == 1;
+  assert_int_equal(pclose(p), 0);
+  assert_true(ok);
+  return n;
 }
 
 /* Moves every datagram each side wants to send to the other; returns how
@@ -155,7 +178,9 @@ static int teardown(void **state) {
 static void test_handshake_transfer_close(void **state) {
   (void)state;
   side c, s;
-  make_side(&c, 0, 5000);
+  char qdir[] = "/tmp/pquic-qlog-XXXXXX";
+  assert_non_null(mkdtemp(qdir));
+  make_side_q(&c, 0, 5000, qdir);
   make_side(&s, 1, 4433);
   uint64_t now = 1000000;
   pquic_cnx *cc;
@@ -196,6 +221,7 @@ static void test_handshake_transfer_close(void **state) {
   assert_true(st.packets_sent > 700);
   assert_int_equal(st.packets_lost, 0);
   assert_int_equal(st.stream_bytes_sent, total);
+  uint64_t sent_before_close = st.packets_sent;
 
   /* The client closes with an application code; both end. */
   assert_int_equal(pquic_cnx_close(cc, 0x42, "bye", now), 0);
@@ -207,6 +233,15 @@ static void test_handshake_transfer_close(void **state) {
   assert_int_equal(pquic_endpoint_connection_count(s.ep), 0);
   pquic_endpoint_free(c.ep);
   pquic_endpoint_free(s.ep);
+  /* The qlog observer saw every packet: at least those before the close,
+   * and exactly one record per packet (the close adds one or two). */
+  size_t logged = qlog_count(qdir, "quic:packet_sent");
+  assert_true(logged >= sent_before_close && logged <= sent_before_close + 3);
+  assert_int_equal(qlog_count(qdir, "quic:connection_closed"), 1);
+  assert_true(qlog_count(qdir, "quic:packet_received") > 20);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", qdir);
+  assert_int_equal(system(cmd), 0);
 }
 
 static void test_bad_config(void **state) {
