@@ -212,7 +212,9 @@ PQ_OPIMPL uint64_t opimpl_process_packet_payload(pq_cnx *cnx, pq_pkt *pkt) {
     uint64_t out[2] = {0, 0};
     uint64_t param = frame_param(type);
     uint64_t rc = pq_op_parse_frame(cnx, param, pkt, r.p, pq_rbuf_left(&r), out);
-    if (pq_op_failed(rc))
+    /* A refused call (loop, plugin fault) tears the connection down; any
+     * other error, negative PQUIC_ERR_* included, is the frame's fault. */
+    if (cnx->op.fault)
       return 0;
     if (rc != 0 || out[0] == 0 || out[0] > pq_rbuf_left(&r)) {
       /* The built-in parser reports which rule broke; either way it is the
