@@ -493,6 +493,35 @@ static void test_cidmap_oom(void **state) {
   while (cidmap_oom_run(n))
     n++;
   assert_true(n >= 6);
+  /* reserve and shrink: clean failure, then the sizes they promise. */
+  pq_cidmap m;
+  pq_cidmap_init(&m, &cid_key);
+  uint8_t c[20];
+  cid_of(1, c);
+  assert_int_equal(pq_cidmap_insert(&m, c, 8, tag(1)), 0);
+  pq_alloc_fail_after(0);
+  assert_int_equal(pq_cidmap_reserve(&m, 500), PQUIC_ERR_NOMEM);
+  pq_alloc_fail_after(-1);
+  assert_ptr_equal(pq_cidmap_get(&m, c, 8), tag(1));
+  assert_int_equal(pq_cidmap_reserve(&m, 500), 0);
+  uint32_t cap = m.cap;
+  assert_true(cap >= 667);
+  cid_of(2, c);
+  assert_int_equal(pq_cidmap_insert(&m, c, 8, tag(2)), 0);
+  assert_int_equal(m.cap, cap); /* the reserve floor stops automatic shrinking */
+  pq_alloc_fail_after(0);
+  assert_int_equal(pq_cidmap_shrink(&m), PQUIC_ERR_NOMEM);
+  pq_alloc_fail_after(-1);
+  assert_int_equal(m.cap, cap);
+  assert_int_equal(pq_cidmap_shrink(&m), 0);
+  assert_int_equal(m.cap, 8);
+  assert_ptr_equal(pq_cidmap_get(&m, c, 8), tag(2));
+  assert_ptr_equal(pq_cidmap_remove(&m, c, 8), tag(2));
+  cid_of(1, c);
+  assert_ptr_equal(pq_cidmap_remove(&m, c, 8), tag(1));
+  assert_int_equal(pq_cidmap_shrink(&m), 0);
+  assert_null(m.slots);
+  pq_cidmap_free(&m);
 }
 
 int main(void) {

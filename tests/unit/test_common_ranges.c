@@ -240,7 +240,18 @@ static void test_in_order_no_alloc(void **state) {
   for (uint64_t pn = 2000; pn < 2003; pn++)
     assert_int_equal(pq_ranges_add(&s, pn * 2, pn * 2, NULL), 0);
   assert_int_equal(pq_ranges_count(&s), PQ_RANGES_INLINE);
+  /* Full inline storage: appending, inserting in the middle and splitting
+   * all need room, and fail cleanly. */
   assert_int_equal(pq_ranges_add1(&s, 5000), PQUIC_ERR_NOMEM);
+  assert_int_equal(pq_ranges_add1(&s, 1500), PQUIC_ERR_NOMEM);
+  uint64_t n = 7;
+  assert_int_equal(pq_ranges_remove(&s, 10, 10, &n), PQUIC_ERR_NOMEM);
+  assert_true(n == 0);
+  assert_int_equal(pq_ranges_count(&s), PQ_RANGES_INLINE);
+  assert_true(pq_ranges_total(&s) == 1003);
+  /* Changes that need no new range still work. */
+  assert_int_equal(pq_ranges_remove(&s, 0, 0, &n), 0);
+  assert_int_equal(pq_ranges_add1(&s, 0), 1);
   pq_alloc_fail_after(-1);
   assert_null(s.heap);
   pq_ranges_free(&s);

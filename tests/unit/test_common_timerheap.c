@@ -164,6 +164,24 @@ static void test_oom(void **state) {
       break;
   }
   assert_true(n >= 4);
+  /* After reserve, queuing that many timers never allocates. */
+  pq_timerheap h;
+  pq_timerheap_init(&h);
+  pq_alloc_fail_after(0);
+  assert_int_equal(pq_timerheap_reserve(&h, 100), PQUIC_ERR_NOMEM);
+  pq_alloc_fail_after(-1);
+  assert_int_equal(pq_timerheap_reserve(&h, 100), 0);
+  pq_alloc_fail_after(0);
+  for (int i = 0; i < 100; i++) {
+    pq_timer_init(&t[i]);
+    assert_int_equal(pq_timerheap_set(&h, &t[i], (uint64_t)(100 - i)), 0);
+  }
+  pq_timer_init(&t[100]);
+  assert_int_equal(pq_timerheap_set(&h, &t[100], 0), PQUIC_ERR_NOMEM);
+  assert_false(pq_timer_queued(&t[100]));
+  pq_alloc_fail_after(-1);
+  assert_ptr_equal(pq_timerheap_peek(&h), &t[99]);
+  pq_timerheap_free(&h);
 }
 
 int main(void) {
