@@ -1,20 +1,8 @@
 /* Scenario: a malformed frame. A peer that sends a badly formatted frame is
  * closed with FRAME_ENCODING_ERROR; another connection on the same server
- * endpoint carries on unaffected.
- *
- * NEEDS THE CORE'S TEST HELPER, so it is built and registered only when
- * CMake is given -DPQUIC_SIM_FORGE=ON. It expects, in "conn/test_forge.h":
- *
- *   int pq_test_forge_1rtt(pquic_cnx *cnx, const uint8_t *payload, size_t len,
- *                          uint8_t *out, size_t cap);
- *
- * building one datagram holding a single 1-RTT packet sent by cnx's side of
- * the connection, protected with its current keys and its next packet
- * number, whose plaintext payload is exactly `payload`; it returns the
- * datagram length or a negative PQUIC_ERR_*. (Adapt this file if the helper
- * the core supplies differs.) Until then nothing here runs, so nothing fake
- * passes. */
-#ifdef PQUIC_SIM_FORGE
+ * endpoint carries on unaffected. The bad packet comes from the core's test
+ * forger (conn/test_forge.h): a 1-RTT packet of the victim client, protected
+ * with its current keys and next packet number, whose payload we write. */
 #include <stdio.h>
 #include <string.h>
 
@@ -94,7 +82,3 @@ int main(int argc, char **argv) {
   };
   return scn_main(argc, argv, "sim_malformed", tests, sizeof tests / sizeof tests[0]);
 }
-#else
-/* Compiled only with -DPQUIC_SIM_FORGE=ON (see above). */
-typedef int sim_malformed_needs_the_forger;
-#endif
