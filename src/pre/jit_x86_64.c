@@ -1,24 +1,414 @@
-/* x86-64 JIT: not yet. */
+/*
+ * x86-64 JIT: the driver. One code buffer per program, independent of any
+ * instance: the region base, limits and budget come from the run context at
+ * run time, so one compiled program serves every connection. Layout: a
+ * trampoline from C, the common fault exit, each function (prologue saving
+ * the callee-saved registers it writes), then out-of-line stubs. Code is
+ * written into a heap buffer, copied to an mmap'ed page range and made
+ * read+execute (W^X).
+ */
 #include "pre/jit.h"
+
+#if defined(__x86_64__)
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/alloc.h"
+#include "pre/jit_internal.h"
+
+struct pq_jit {
+  uint8_t *code;
+  size_t size; /* mapped bytes */
+  size_t len;  /* code bytes */
+  uint32_t *func_off;
+  uint32_t *insn_off; /* native offset of each slot (fault reports, debugging) */
+};
+
+const uint8_t pq_jit_reg[11] = {RAX, RDI, RSI, RDX, R9, R8, RBX, R13, R14, R15, RBP};
+
+static const int callee_saved[4] = {RBX, R13, R14, R15}; /* BPF r6..r9 */
+
+int pq_jit_supported(void) {
+  return 1;
+}
+
+size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s) {
+  if (c->nstubs == c->capstubs) {
+    size_t cap = c->capstubs ? c->capstubs * 2 : 64;
+    jit_stub *n = pq_realloc(c->stubs, cap * sizeof(*n));
+    if (!n) {
+      c->oom = 1;
+      return SIZE_MAX;
+    }
+    c->stubs = n;
+    c->capstubs = cap;
+  }
+  c->stubs[c->nstubs] = *s;
+  return c->nstubs++;
+}
+
+void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func) {
+  if (c->nfixes == c->capfixes) {
+    size_t cap = c->capfixes ? c->capfixes * 2 : 64;
+    jit_fix *n = pq_realloc(c->fixes, cap * sizeof(*n));
+    if (!n) {
+      c->oom = 1;
+      return;
+    }
+    c->fixes = n;
+    c->capfixes = cap;
+  }
+  c->fixes[c->nfixes++] = (jit_fix){at, target, (uint8_t)func};
+}
+
+/* int tramp(pq_jit_ctx *ctx): loads the BPF registers, calls the entry
+ * function, stores r0. The fault exit unwinds to the saved stack pointer. */
+static void emit_trampoline(jit_comp *c) {
+  xbuf *b = &c->b;
+  static const int saved[] = {RBP, RBX, R12, R13, R14, R15};
+  for (int i = 0; i < 6; i++)
+    x_push(b, saved[i]);
+  x_alu_ri(b, XW, 5, RSP, 8); /* sub rsp, 8: 16-byte alignment */
+  x_rr(b, XW, 0x89, RDI, J_CTX);
+  x_rm(b, XW, 0x89, RSP, J_CTX, CTX_OFF(saved_rsp));
+  for (int r = 1; r <= 5; r++)
+    x_rm(b, XW, 0x8b, pq_jit_reg[r], J_CTX, CTX_OFF(args) + 8 * (r - 1));
+  x_rr(b, 0, 0x31, RAX, RAX);
+  for (int i = 0; i < 4; i++)
+    x_rr(b, 0, 0x31, callee_saved[i], callee_saved[i]);
+  x_rm(b, XW, 0x8b, RBP, J_CTX, CTX_OFF(fp));
+  x_rm(b, XW, 0x8b, J_BUDGET, J_CTX, CTX_OFF(budget));
+  x_rm(b, XW, 0x8b, J_BASE, J_CTX, CTX_OFF(base));
+  x_rm(b, 0, 0xff, 2, J_CTX, CTX_OFF(target)); /* call [r12 + target] */
+  x_rm(b, XW, 0x89, RAX, J_CTX, CTX_OFF(r0));
+  x_rm(b, XW, 0x89, J_BUDGET, J_CTX, CTX_OFF(budget));
+  x_rr(b, 0, 0x31, RAX, RAX);
+  size_t out = b->len;
+  x_alu_ri(b, XW, 0, RSP, 8);
+  for (int i = 5; i >= 0; i--)
+    x_pop(b, saved[i]);
+  x_byte(b, 0xc3);
+  c->fault_exit = b->len;
+  x_rm(b, XW, 0x8b, RSP, J_CTX, CTX_OFF(saved_rsp));
+  x_mov_imm(b, RAX, 1);
+  x_patch_rel32(b, x_jmp(b), out);
+}
+
+static int nsaved(const pq_bpf_func *f) {
+  return __builtin_popcount(f->writes);
+}
+
+static void emit_prologue(jit_comp *c, const pq_bpf_func *f) {
+  for (int i = 0; i < 4; i++)
+    if (f->writes & (1u << i))
+      x_push(&c->b, callee_saved[i]);
+  if (nsaved(f) % 2 == 0) /* entry rsp is 8 mod 16 */
+    x_alu_ri(&c->b, XW, 5, RSP, 8);
+}
+
+static void emit_epilogue(jit_comp *c, const pq_bpf_func *f) {
+  if (nsaved(f) % 2 == 0)
+    x_alu_ri(&c->b, XW, 0, RSP, 8);
+  for (int i = 3; i >= 0; i--)
+    if (f->writes & (1u << i))
+      x_pop(&c->b, callee_saved[i]);
+  x_byte(&c->b, 0xc3);
+}
+
+/* sub r10, 1; jb budget stub */
+static void emit_charge(jit_comp *c, uint32_t pc) {
+  x_alu_ri(&c->b, XW, 5, J_BUDGET, 1);
+  jit_stub s = {STUB_BUDGET, 0, 0, 0, 0, pc, 0, 0};
+  s.from = x_jcc(&c->b, CC_B);
+  pq_jit_add_stub(c, &s);
+}
+
+static int jcc_of(uint8_t op) {
+  switch (op) {
+  case BPF_JEQ:
+    return CC_E;
+  case BPF_JGT:
+    return CC_A;
+  case BPF_JGE:
+    return CC_AE;
+  case BPF_JSET:
+  case BPF_JNE:
+    return CC_NE;
+  case BPF_JSGT:
+    return CC_G;
+  case BPF_JSGE:
+    return CC_GE;
+  case BPF_JLT:
+    return CC_B;
+  case BPF_JLE:
+    return CC_BE;
+  case BPF_JSLT:
+    return CC_L;
+  default:
+    return CC_LE;
+  }
+}
+
+static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  xbuf *b = &c->b;
+  uint32_t target = (uint32_t)pq_bpf_jump_target(in, pc);
+  if (target <= pc)
+    emit_charge(c, pc); /* back-edge */
+  if (pq_bpf_is_ja(in)) {
+    pq_jit_add_fix(c, x_jmp(b), target, 0);
+    return;
+  }
+  unsigned w = BPF_CLASS(in->code) == BPF_JMP ? XW : 0;
+  int d = pq_jit_reg[in->dst];
+  uint8_t op = BPF_OP(in->code);
+  if (BPF_SRC(in->code) == BPF_X) {
+    x_rr(b, w, op == BPF_JSET ? 0x85 : 0x39, pq_jit_reg[in->src], d);
+  } else if (op == BPF_JSET) {
+    x_rr(b, w, 0xf7, 0, d); /* test r/m, imm32 */
+    x_u32(b, (uint32_t)in->imm);
+  } else {
+    x_alu_ri(b, w, 7, d, in->imm); /* cmp */
+  }
+  pq_jit_add_fix(c, x_jcc(b, jcc_of(op)), target, 0);
+}
+
+/* A helper call: C arguments (env, r1..r5), then reload what the call
+ * clobbered, check for a helper fault, and zero r1..r5. */
+static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  xbuf *b = &c->b;
+  uint32_t id = (uint32_t)in->imm;
+  x_rm(b, XW, 0x89, J_BUDGET, J_CTX, CTX_OFF(budget));
+  x_rr(b, XW, 0x89, RDX, RCX); /* a3 = r3 */
+  x_rr(b, XW, 0x89, RSI, RDX); /* a2 = r2 */
+  x_rr(b, XW, 0x89, RDI, RSI); /* a1 = r1 */
+  x_rr(b, XW, 0x87, R8, R9);   /* a4 = r4, a5 = r5 */
+  x_rm(b, XW, 0x8b, RDI, J_CTX, CTX_OFF(env));
+  x_rm(b, 0, 0xc7, 0, RDI, (int32_t)offsetof(pq_bpf_env, insn));
+  x_u32(b, pc);
+  x_rm(b, 0, 0xc7, 0, RDI, (int32_t)offsetof(pq_bpf_env, helper));
+  x_u32(b, id);
+  x_call_abs(b, (uint64_t)(uintptr_t)c->p->helper_fn[id]);
+  x_rm(b, XW, 0x8b, J_BUDGET, J_CTX, CTX_OFF(budget));
+  x_rm(b, XW, 0x8b, J_BASE, J_CTX, CTX_OFF(base));
+  x_rm(b, XW, 0x8b, RCX, J_CTX, CTX_OFF(env));
+  x_rm(b, 0, 0x83, 7, RCX, (int32_t)offsetof(pq_bpf_env, faulted)); /* cmp dword, 0 */
+  x_byte(b, 0);
+  size_t ok = x_jcc(b, CC_E);
+  x_rm(b, 0, 0xc7, 0, J_CTX, CTX_OFF(status));
+  x_u32(b, J_ST_HELPER);
+  x_patch_rel32(b, x_jmp(b), c->fault_exit);
+  x_patch_rel32(b, ok, b->len);
+  for (int r = 1; r <= 5; r++)
+    x_rr(b, 0, 0x31, pq_jit_reg[r], pq_jit_reg[r]);
+}
+
+static void emit_call_local(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  xbuf *b = &c->b;
+  emit_charge(c, pc);
+  x_alu_ri(b, XW, 5, RBP, (int32_t)PQ_BPF_STACK_FRAME);
+  uint32_t target = (uint32_t)((int64_t)pc + 1 + in->imm);
+  pq_jit_add_fix(c, x_call(b), pq_bpf_func_of(c->p, target), 1);
+  x_alu_ri(b, XW, 0, RBP, (int32_t)PQ_BPF_STACK_FRAME);
+}
+
+static void emit_lddw(jit_comp *c, const pq_bpf_insn *in) {
+  uint64_t v = pq_bpf_lddw_imm(in);
+  int d = pq_jit_reg[in->dst];
+  if (in->src != PQ_BPF_PSEUDO_REGION) {
+    x_mov_imm(&c->b, d, v);
+  } else if (v <= INT32_MAX) {
+    x_rm(&c->b, XW, 0x8d, d, J_BASE, (int32_t)v); /* lea d, [r11 + v] */
+  } else {
+    x_mov_imm(&c->b, d, v);
+    x_rr(&c->b, XW, 0x01, J_BASE, d);
+  }
+}
+
+static void emit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  switch (BPF_CLASS(in->code)) {
+  case BPF_ALU:
+  case BPF_ALU64:
+    pq_jit_alu(c, in);
+    break;
+  case BPF_JMP:
+  case BPF_JMP32:
+    if (in->code == (BPF_JMP | BPF_EXIT))
+      emit_epilogue(c, f);
+    else if (pq_bpf_is_helper_call(in))
+      emit_helper(c, in, pc);
+    else if (pq_bpf_is_local_call(in))
+      emit_call_local(c, in, pc);
+    else
+      emit_jump(c, in, pc);
+    break;
+  case BPF_LD:
+    emit_lddw(c, in);
+    break;
+  default:
+    pq_jit_mem(c, in, pc);
+    break;
+  }
+}
+
+static void compile(jit_comp *c) {
+  const pq_bpf_prog *p = c->p;
+  emit_trampoline(c);
+  for (uint32_t f = 0; f < p->nfuncs; f++) {
+    const pq_bpf_func *fn = &p->funcs[f];
+    c->func = f;
+    c->func_off[f] = (uint32_t)c->b.len;
+    emit_prologue(c, fn);
+    for (uint32_t pc = fn->start; pc < fn->end; pc++) {
+      c->insn_off[pc] = (uint32_t)c->b.len;
+      emit_insn(c, fn, pc);
+      if (p->insns[pc].code == BPF_LDDW)
+        c->insn_off[++pc] = (uint32_t)c->b.len;
+    }
+  }
+  pq_jit_stubs(c);
+  for (size_t i = 0; i < c->nfixes; i++) {
+    const jit_fix *x = &c->fixes[i];
+    x_patch_rel32(&c->b, x->at, x->func ? c->func_off[x->target] : c->insn_off[x->target]);
+  }
+}
+
+/* Copies the code into fresh pages and makes them read+execute. */
+static int map_code(pq_jit *j, const xbuf *b) {
+  size_t page = 4096, size = (b->len + page - 1) & ~(page - 1);
+  void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return PQUIC_ERR_NOMEM;
+  memcpy(m, b->p, b->len);
+  if (mprotect(m, size, PROT_READ | PROT_EXEC) != 0) {
+    munmap(m, size);
+    return PQUIC_ERR_JIT;
+  }
+  j->code = m;
+  j->size = size;
+  j->len = b->len;
+  return 0;
+}
+
+int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out) {
+  *out = NULL;
+  pq_jit *j = pq_calloc(1, sizeof(*j));
+  jit_comp c;
+  memset(&c, 0, sizeof(c));
+  c.p = p;
+  int rc = PQUIC_ERR_NOMEM;
+  if (!j)
+    return rc;
+  j->func_off = c.func_off = pq_calloc(p->nfuncs, sizeof(uint32_t));
+  j->insn_off = c.insn_off = pq_calloc(p->ninsns, sizeof(uint32_t));
+  if (c.func_off && c.insn_off) {
+    compile(&c);
+    if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
+      rc = map_code(j, &c.b);
+    else if (!c.oom && !c.b.oom)
+      rc = PQUIC_ERR_JIT; /* rel32 cannot span it */
+  }
+  pq_free(c.b.p);
+  pq_free(c.stubs);
+  pq_free(c.fixes);
+  if (rc) {
+    pq_jit_free(j);
+    return rc;
+  }
+  *out = j;
+  return 0;
+}
+
+void pq_jit_free(pq_jit *j) {
+  if (!j)
+    return;
+  if (j->code)
+    munmap(j->code, j->size);
+  pq_free(j->func_off);
+  pq_free(j->insn_off);
+  pq_free(j);
+}
+
+size_t pq_jit_code_size(const pq_jit *j) {
+  return j ? j->len : 0;
+}
+
+/* Limits so that `offset < lim` means [offset, offset + w) fits in len. */
+static void set_limits(uint64_t *lim, size_t len, int allowed) {
+  for (unsigned lw = 0; lw < 4; lw++) {
+    uint64_t w = 1u << lw;
+    lim[lw] = allowed && len >= w ? len - w + 1 : 0;
+  }
+}
+
+int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
+  pq_jit_ctx ctx;
+  memset(&ctx, 0, sizeof(ctx));
+  const pq_bpf_instance *inst = r->env.inst;
+  ctx.base = (uint64_t)(uintptr_t)inst->mem;
+  set_limits(ctx.lim, inst->len, 1);
+  if (r->env.nlent) {
+    const pq_bpf_region *g = &r->env.lent[0];
+    ctx.lent_base = (uint64_t)(uintptr_t)g->base;
+    set_limits(ctx.lent_rlim, g->len, (g->flags & PQ_BPF_REGION_READ) != 0);
+    set_limits(ctx.lent_wlim, g->len, (g->flags & PQ_BPF_REGION_WRITE) != 0);
+  }
+  ctx.budget = r->budget;
+  ctx.target = (uint64_t)(uintptr_t)(p->jit->code + p->jit->func_off[func]);
+  memcpy(ctx.args, r->args, sizeof(ctx.args));
+  ctx.fp = r->fp;
+  ctx.run = r;
+  ctx.env = &r->env;
+  int (*tramp)(pq_jit_ctx *);
+  void *code = p->jit->code;
+  memcpy(&tramp, &code, sizeof(tramp)); /* POSIX: data and code pointers convert */
+  int st = tramp(&ctx);
+  r->budget = ctx.budget;
+  if (st == 0) {
+    r->r0 = ctx.r0;
+    return 0;
+  }
+  switch (ctx.status) {
+  case J_ST_BUDGET:
+    r->budget = 0;
+    return pq_run_fault(r, PQUIC_ERR_BUDGET, ctx.fault_insn, 0, 0, 0);
+  case J_ST_HELPER: {
+    int rc = pq_run_fault(r, PQUIC_ERR_HELPER, r->env.insn, r->env.fault_addr, 0, 0);
+    r->fault.helper = r->env.helper;
+    return rc;
+  }
+  case J_ST_RECORDED:
+    return r->fault.err;
+  default:
+    return PQUIC_ERR_INTERNAL;
+  }
+}
+
+#else /* not x86-64: the interpreter only */
 
 int pq_jit_supported(void) {
   return 0;
 }
+
 int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out) {
   (void)p;
   *out = NULL;
   return PQUIC_ERR_UNSUPPORTED;
 }
+
 void pq_jit_free(pq_jit *j) {
   (void)j;
 }
+
 int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
-  (void)p;
-  (void)func;
-  (void)r;
+  (void)p, (void)func, (void)r;
   return PQUIC_ERR_UNSUPPORTED;
 }
+
 size_t pq_jit_code_size(const pq_jit *j) {
   (void)j;
   return 0;
 }
+
+#endif

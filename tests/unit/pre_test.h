@@ -150,7 +150,7 @@ static inline int pt_load(const pq_bpf_insn *ins, size_t n, pq_bpf_prog **p, pq_
 static inline int pt_engines(const pq_bpf_prog *p, int *engines) {
   int n = 0;
   engines[n++] = PQ_BPF_ENGINE_INTERP;
-#if defined(__x86_64__) && defined(PT_REQUIRE_JIT)
+#if defined(__x86_64__)
   assert_true(pq_bpf_prog_has_jit(p));
 #endif
   if (pq_bpf_prog_has_jit(p))

@@ -115,8 +115,7 @@ static void test_tables(void **state) {
   for (int k = 0; k < ne; k++) {
     inst *s = calloc(1, sizeof(inst));
     inst_init(s, (const pq_bpf_prog *const[]){p}, 1);
-    uint8_t digits[9];
-    memcpy(digits, "123456789", 9);
+    uint8_t digits[] = "123456789";
     uintptr_t d = (uintptr_t)digits;
     assert_int_equal(call_entry(p, "crc32", engines[k], s, d, 9, 0, NULL), 0xffffffffffffffffull);
     assert_int_equal(call_entry(p, "crc_init", engines[k], s, 0, 0, NUM, NULL), 0x2d02ef8d);
@@ -336,7 +335,7 @@ static void test_malformed_headers(void **state) {
       {62, 0xfe, "name table index"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    uint8_t *c = malloc(len);
+    uint8_t *c = malloc(len + 1);
     memcpy(c, b, len);
     c[cases[i].off] = cases[i].val;
     if (cases[i].off == 60)
@@ -365,7 +364,7 @@ static void test_truncation_and_corruption(void **state) {
       assert_true(rc < 0);
       assert_null(p);
     }
-    uint8_t *c = malloc(len);
+    uint8_t *c = malloc(len + 1);
     for (size_t i = 0; i < len; i++) {
       memcpy(c, b, len);
       c[i] ^= (uint8_t)(0x5a + i);

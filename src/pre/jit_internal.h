@@ -1,0 +1,108 @@
+/*
+ * pre/jit_internal.h - the x86-64 JIT's shared state: the run context the
+ * generated code reads through r12, the register map, the compiler state and
+ * the out-of-line stubs.
+ *
+ * Register map (BPF -> x86-64): r0 rax, r1 rdi, r2 rsi, r3 rdx, r4 r9, r5 r8,
+ * r6 rbx, r7 r13, r8 r14, r9 r15, r10 rbp. r12 holds the run context (callee-
+ * saved: survives helper calls), r10 the remaining budget, r11 the instance
+ * region base (both reloaded after helper calls), rcx is the scratch register
+ * (shift counts, addresses, divisors).
+ */
+#ifndef PQ_PRE_JIT_INTERNAL_H
+#define PQ_PRE_JIT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "pre/jit.h"
+#include "pre/x86.h"
+
+#define J_CTX R12
+#define J_BUDGET R10
+#define J_BASE R11
+#define J_TMP RCX
+
+/* The run context: everything generated code needs, at fixed offsets. */
+typedef struct pq_jit_ctx {
+  uint64_t base;         /* instance region base */
+  uint64_t lim[4];       /* instance: valid offsets are < lim[log2 width] */
+  uint64_t lent_base;    /* first lent region (checked inline in stubs) */
+  uint64_t lent_rlim[4]; /* its limits for reads */
+  uint64_t lent_wlim[4]; /* and for writes (0 when read-only) */
+  uint64_t budget;
+  uint64_t saved_rsp; /* the trampoline's stack pointer, for fault exits */
+  uint64_t target;    /* native address of the entry function */
+  uint64_t args[5];
+  uint64_t fp;
+  uint64_t r0;
+  uint32_t status; /* J_ST_* */
+  uint32_t fault_insn;
+  pq_run *run;
+  pq_bpf_env *env;
+} pq_jit_ctx;
+
+enum {
+  J_ST_OK = 0,
+  J_ST_RECORDED = 1, /* run->fault holds it (bounds, alignment) */
+  J_ST_BUDGET = 2,   /* at fault_insn */
+  J_ST_HELPER = 3,   /* env says which */
+};
+
+#define CTX_OFF(field) ((int32_t)offsetof(pq_jit_ctx, field))
+
+/* Out-of-line code, emitted after all functions. */
+enum { STUB_BOUNDS, STUB_ALIGN, STUB_BUDGET };
+
+typedef struct jit_stub {
+  uint8_t kind;
+  uint8_t base; /* x86 register holding the BPF base pointer */
+  uint8_t lw;   /* log2 of the access width */
+  uint8_t write;
+  int16_t off;
+  uint32_t pc;
+  size_t from;   /* rel32 in the main code that jumps to the stub */
+  size_t resume; /* where a successful slow path continues */
+} jit_stub;
+
+/* A jump to a BPF instruction, patched once every instruction is placed. */
+typedef struct jit_fix {
+  size_t at;
+  uint32_t target;
+  uint8_t func; /* target is a function index (calls), not a slot */
+} jit_fix;
+
+typedef struct jit_comp {
+  const pq_bpf_prog *p;
+  xbuf b;
+  uint32_t *insn_off;
+  uint32_t *func_off;
+  jit_stub *stubs;
+  size_t nstubs, capstubs;
+  jit_fix *fixes;
+  size_t nfixes, capfixes;
+  size_t fault_exit; /* offset of the common fault exit */
+  uint32_t func;     /* function being compiled */
+  int oom;
+} jit_comp;
+
+extern const uint8_t pq_jit_reg[11];
+
+/* Records a stub request; returns its index (or 0 on NOMEM: comp->oom). */
+size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s);
+void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func);
+
+/* Code for one instruction class. */
+void pq_jit_alu(jit_comp *c, const pq_bpf_insn *in);
+void pq_jit_mem(jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+void pq_jit_stubs(jit_comp *c);
+
+/* Called from generated code: the slow path of a checked access (lent
+ * regions past the first, exact limits). 0: allowed; 1: fault recorded. */
+int pq_jit_mem_slow(pq_jit_ctx *ctx, uint64_t addr, uint32_t meta);
+/* Records a misaligned atomic access. */
+void pq_jit_align_fault(pq_jit_ctx *ctx, uint64_t addr, uint32_t meta);
+
+/* meta = pc | log2 width << 24 | write << 28 */
+#define J_META(pc, lw, write) ((uint32_t)(pc) | (uint32_t)(lw) << 24 | (uint32_t)(write) << 28)
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * pre/x86.h - a minimal x86-64 instruction encoder for the JIT: a growable
+ * byte buffer and the handful of encodings (REX, ModRM, SIB, immediates)
+ * the code generator needs.
+ */
+#ifndef PQ_PRE_X86_H
+#define PQ_PRE_X86_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/alloc.h"
+
+enum {
+  RAX = 0,
+  RCX = 1,
+  RDX = 2,
+  RBX = 3,
+  RSP = 4,
+  RBP = 5,
+  RSI = 6,
+  RDI = 7,
+  R8 = 8,
+  R9 = 9,
+  R10 = 10,
+  R11 = 11,
+  R12 = 12,
+  R13 = 13,
+  R14 = 14,
+  R15 = 15,
+};
+
+/* Condition codes (low nibble of Jcc 0x0f 0x80+cc). */
+enum {
+  CC_B = 0x2,
+  CC_AE = 0x3,
+  CC_E = 0x4,
+  CC_NE = 0x5,
+  CC_BE = 0x6,
+  CC_A = 0x7,
+  CC_L = 0xc,
+  CC_GE = 0xd,
+  CC_LE = 0xe,
+  CC_G = 0xf,
+};
+
+typedef struct xbuf {
+  uint8_t *p;
+  size_t len;
+  size_t cap;
+  int oom;
+} xbuf;
+
+/* Appends a byte; on allocation failure sets oom and drops further bytes
+ * (the caller checks oom and discards the code). */
+static inline void x_byte(xbuf *b, uint8_t v) {
+  if (b->oom)
+    return;
+  if (b->len == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    uint8_t *n = pq_realloc(b->p, cap);
+    if (!n) {
+      b->oom = 1;
+      return;
+    }
+    b->p = n;
+    b->cap = cap;
+  }
+  b->p[b->len++] = v;
+}
+
+static inline void x_u32(xbuf *b, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    x_byte(b, (uint8_t)(v >> (8 * i)));
+}
+
+static inline void x_u64(xbuf *b, uint64_t v) {
+  x_u32(b, (uint32_t)v);
+  x_u32(b, (uint32_t)(v >> 32));
+}
+
+/* Overwrites a rel32 at `at` so that it reaches `target` (offsets in b). */
+static inline void x_patch_rel32(xbuf *b, size_t at, size_t target) {
+  if (b->oom || at + 4 > b->len)
+    return;
+  uint32_t rel = (uint32_t)((int64_t)target - (int64_t)(at + 4));
+  for (int i = 0; i < 4; i++)
+    b->p[at + i] = (uint8_t)(rel >> (8 * i));
+}
+
+/* Prefix flags. */
+enum {
+  XW = 1,  /* REX.W: 64-bit operand */
+  X66 = 2, /* operand-size prefix: 16-bit operand */
+  XLOCK = 4,
+  XBREG = 8, /* the ModRM.reg operand is a byte register */
+  XBRM = 16, /* the ModRM.rm operand is a byte register (register form) */
+};
+
+static inline void x_prefix(xbuf *b, unsigned fl, int reg, int rm) {
+  if (fl & XLOCK)
+    x_byte(b, 0xf0);
+  if (fl & X66)
+    x_byte(b, 0x66);
+  uint8_t rex = (uint8_t)(0x40 | ((fl & XW) ? 8 : 0) | ((reg >> 3) & 1) << 2 | ((rm >> 3) & 1));
+  /* spl, bpl, sil, dil need a REX prefix to be addressed as bytes */
+  int force = ((fl & XBREG) && reg >= 4 && reg <= 7) || ((fl & XBRM) && rm >= 4 && rm <= 7);
+  if (rex != 0x40 || force)
+    x_byte(b, rex);
+}
+
+static inline void x_opcode(xbuf *b, uint32_t op) {
+  if (op > 0xff)
+    x_byte(b, (uint8_t)(op >> 8));
+  x_byte(b, (uint8_t)op);
+}
+
+/* op reg, rm (register form). `op` is one or two opcode bytes (0x0fXX). */
+static inline void x_rr(xbuf *b, unsigned fl, uint32_t op, int reg, int rm) {
+  x_prefix(b, fl, reg, rm);
+  x_opcode(b, op);
+  x_byte(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* op reg, [base + disp]. */
+static inline void x_rm(xbuf *b, unsigned fl, uint32_t op, int reg, int base, int32_t disp) {
+  x_prefix(b, fl, reg, base);
+  x_opcode(b, op);
+  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
+  x_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
+  if ((base & 7) == RSP)
+    x_byte(b, 0x24);
+  if (mod == 1)
+    x_byte(b, (uint8_t)disp);
+  else if (mod == 2)
+    x_u32(b, (uint32_t)disp);
+}
+
+/* Group-1 arithmetic with an immediate: 0x83 /ext ib or 0x81 /ext id. */
+static inline void x_alu_ri(xbuf *b, unsigned fl, int ext, int rm, int32_t imm) {
+  if (imm >= -128 && imm <= 127) {
+    x_rr(b, fl, 0x83, ext, rm);
+    x_byte(b, (uint8_t)imm);
+  } else {
+    x_rr(b, fl, 0x81, ext, rm);
+    x_u32(b, (uint32_t)imm);
+  }
+}
+
+/* mov reg, imm64 (shortest encoding). */
+static inline void x_mov_imm(xbuf *b, int reg, uint64_t v) {
+  if (v <= UINT32_MAX) { /* mov r32, imm32 zero-extends */
+    x_prefix(b, 0, 0, reg);
+    x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
+    x_u32(b, (uint32_t)v);
+  } else if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
+    x_rr(b, XW, 0xc7, 0, reg);
+    x_u32(b, (uint32_t)v);
+  } else {
+    x_prefix(b, XW, 0, reg);
+    x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
+    x_u64(b, v);
+  }
+}
+
+static inline void x_push(xbuf *b, int reg) {
+  x_prefix(b, 0, 0, reg);
+  x_byte(b, (uint8_t)(0x50 + (reg & 7)));
+}
+
+static inline void x_pop(xbuf *b, int reg) {
+  x_prefix(b, 0, 0, reg);
+  x_byte(b, (uint8_t)(0x58 + (reg & 7)));
+}
+
+/* jcc rel32 / jmp rel32 / call rel32: returns the offset of the rel32. */
+static inline size_t x_jcc(xbuf *b, int cc) {
+  x_byte(b, 0x0f);
+  x_byte(b, (uint8_t)(0x80 | cc));
+  size_t at = b->len;
+  x_u32(b, 0);
+  return at;
+}
+
+static inline size_t x_jmp(xbuf *b) {
+  x_byte(b, 0xe9);
+  size_t at = b->len;
+  x_u32(b, 0);
+  return at;
+}
+
+static inline size_t x_call(xbuf *b) {
+  x_byte(b, 0xe8);
+  size_t at = b->len;
+  x_u32(b, 0);
+  return at;
+}
+
+/* call an absolute address through rax. */
+static inline void x_call_abs(xbuf *b, uint64_t fn) {
+  x_mov_imm(b, RAX, fn);
+  x_rr(b, 0, 0xff, 2, RAX);
+}
+
+#endif
