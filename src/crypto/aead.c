@@ -28,10 +28,16 @@ int pq_aead_init(pq_aead *a, pq_cipher_suite suite, const uint8_t *key, const ui
 int pq_aead_rekey(pq_aead *a, const uint8_t *key, const uint8_t *iv) {
   if (!a || !a->hd || !key || !iv)
     return PQUIC_ERR_INVAL;
-  gnutls_datum_t k = {(unsigned char *)key, (unsigned)pq_suite_key_len(a->suite)};
-  if (gnutls_aead_cipher_set_key(a->hd, &k) < 0)
-    return PQUIC_ERR_CRYPTO;
-  memcpy(a->iv, iv, PQ_IV_LEN);
+  /* GnuTLS 3.7's gnutls_aead_cipher_set_key leaves AES-GCM sealing with
+   * the old key's state (measured: output differs from a fresh context),
+   * so a new key gets a new context. Key updates are rare. */
+  pq_cipher_suite suite = a->suite;
+  pq_aead fresh = {0};
+  int rc = pq_aead_init(&fresh, suite, key, iv);
+  if (rc)
+    return rc;
+  pq_aead_free(a);
+  *a = fresh;
   return 0;
 }
 

@@ -451,12 +451,35 @@ static void test_pn_decode(void **state) {
   pq_dir_keys_free(&k);
 }
 
+/* Re-keying a context seals exactly as a fresh context with the new key
+ * (GnuTLS's own set_key does not, for AES-GCM). */
+static void test_rekey_matches_fresh(void **state) {
+  (void)state;
+  const pq_cipher_suite suites[] = {PQ_SUITE_AES_128_GCM_SHA256, PQ_SUITE_AES_256_GCM_SHA384,
+                                    PQ_SUITE_CHACHA20_POLY1305_SHA256};
+  for (size_t i = 0; i < 3; i++) {
+    uint8_t k1[32] = {1}, k2[32] = {2}, iv[12] = {3};
+    uint8_t a_out[48] = {0}, b_out[48] = {0};
+    pq_aead a = {0}, b = {0};
+    assert_int_equal(pq_aead_init(&a, suites[i], k1, iv), 0);
+    assert_int_equal(pq_aead_seal(&a, 5, (const uint8_t *)"hdr", 3, a_out, 16), 0);
+    assert_int_equal(pq_aead_rekey(&a, k2, iv), 0);
+    assert_int_equal(pq_aead_init(&b, suites[i], k2, iv), 0);
+    memset(a_out, 0, sizeof a_out);
+    assert_int_equal(pq_aead_seal(&a, 5, (const uint8_t *)"hdr", 3, a_out, 16), 0);
+    assert_int_equal(pq_aead_seal(&b, 5, (const uint8_t *)"hdr", 3, b_out, 16), 0);
+    assert_memory_equal(a_out, b_out, 32);
+    pq_aead_free(&a);
+    pq_aead_free(&b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_initial_protect), cmocka_unit_test(test_initial_unprotect),
       cmocka_unit_test(test_tampering),       cmocka_unit_test(test_chacha_short_header),
       cmocka_unit_test(test_short_packets),   cmocka_unit_test(test_round_trip_all_suites),
-      cmocka_unit_test(test_pn_decode),
+      cmocka_unit_test(test_pn_decode), cmocka_unit_test(test_rekey_matches_fresh),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
