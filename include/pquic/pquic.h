@@ -63,6 +63,7 @@ typedef struct pquic_settings {
   int cc_algorithm;                 /* enum pquic_cc_algorithm */
   int disable_pacing;
   uint32_t max_gso_segments;        /* datagrams of one batch from pquic_endpoint_output */
+  uint32_t key_update_interval;     /* initiate a key update every N packets (0: never; tests) */
 } pquic_settings;
 
 /* Connection events, delivered through pquic_callbacks.on_event. */

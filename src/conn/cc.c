@@ -103,6 +103,10 @@ PQ_OPIMPL uint64_t opimpl_cc_on_congestion_event(pq_cnx *cnx, pq_path *path, uin
                                                  uint64_t now) {
   if (path->recovery_start != PQ_TIME_NEVER && sent_time <= path->recovery_start)
     return 0; /* one reduction per round trip */
+  path->prior_cwnd = path->cwnd;
+  path->prior_ssthresh = path->ssthresh;
+  path->prior_w_max = path->cubic.w_max;
+  path->prior_recovery_start = path->recovery_start;
   path->recovery_start = now;
   uint64_t cwnd = path->cwnd;
   if (use_cubic(cnx)) {
@@ -135,6 +139,22 @@ PQ_OPIMPL uint64_t opimpl_cc_on_persistent_congestion(pq_cnx *cnx, pq_path *path
   return 0;
 }
 PQ_OP_ADAPTER(cc_on_persistent_congestion)
+
+PQ_OPIMPL uint64_t opimpl_cc_on_spurious_congestion(pq_cnx *cnx, pq_path *path) {
+  if (!path->prior_cwnd)
+    return 0;
+  /* Eifel-style undo: the window returns to where it was. */
+  if (path->prior_cwnd > path->cwnd)
+    path->cwnd = path->prior_cwnd;
+  path->ssthresh = path->prior_ssthresh;
+  path->cubic.w_max = path->prior_w_max;
+  path->cubic.epoch_start = 0;
+  path->recovery_start = path->prior_recovery_start;
+  path->prior_cwnd = 0;
+  (void)pq_op_cwnd_updated(cnx, path);
+  return 0;
+}
+PQ_OP_ADAPTER(cc_on_spurious_congestion)
 
 PQ_OPIMPL uint64_t opimpl_cc_on_packet_discarded(pq_cnx *cnx, pq_path *path, pq_sent_pkt *sp) {
   (void)cnx;
@@ -199,5 +219,6 @@ PQ_OP_ADAPTER(pacing_on_sent)
 PQ_OP_DEFAULTS(cc, PQ_OP_DEFAULT(cc_init), PQ_OP_DEFAULT(cc_on_packet_sent),
                PQ_OP_DEFAULT(cc_on_packet_acked), PQ_OP_DEFAULT(cc_on_congestion_event),
                PQ_OP_DEFAULT(cc_on_persistent_congestion), PQ_OP_DEFAULT(cc_on_packet_discarded),
+               PQ_OP_DEFAULT(cc_on_spurious_congestion),
                PQ_OP_DEFAULT(cc_available), PQ_OP_DEFAULT(pacing_next_send_time),
                PQ_OP_DEFAULT(pacing_on_sent))

@@ -100,10 +100,16 @@ struct pquic_cnx {
   pq_space spaces[PQ_EPOCH_COUNT];
   pq_dir_keys rkeys[PQ_LEVELS], wkeys[PQ_LEVELS];
   uint8_t rkeys_ok[PQ_LEVELS], wkeys_ok[PQ_LEVELS];
-  pq_phase_keys rnext;  /* 1-RTT read keys of the next phase */
-  uint8_t rnext_ok;
-  uint8_t key_phase;    /* current 1-RTT key phase bit */
-  uint64_t key_phase_start_pn;
+  /* 1-RTT key phases (RFC 9001 6): rkeys[3]/wkeys[3] hold the current
+   * ones; reordered packets of the previous read phase open with rprev
+   * until rprev_until, the peer's next phase with rnext. */
+  pq_phase_keys rnext, rprev;
+  uint8_t rnext_ok, rprev_ok;
+  uint64_t rprev_until;
+  uint8_t key_phase;          /* write phase bit (in our short headers) */
+  uint8_t read_phase;         /* phase bit of rkeys[3] */
+  uint64_t key_phase_start_pn;  /* first packet number sent in the write phase */
+  uint64_t read_phase_start_pn; /* first packet number received in the read phase */
   int suite;            /* negotiated pq_cipher_suite */
 
   /* TLS */
@@ -147,6 +153,11 @@ struct pquic_cnx {
   /* recovery (connection-wide part) */
   pq_ack_state ack;
   uint32_t pto_count;
+  /* Loss thresholds, widened when losses prove spurious (reordering):
+   * packet threshold (RFC 9002: 3) and time threshold rtt + rtt >> shift
+   * (RFC 9002: 9/8, shift 3). */
+  uint32_t packet_threshold;
+  uint32_t time_threshold_shift;
   uint64_t loss_timer;
 
   /* timers */

@@ -68,6 +68,12 @@ int pq_stream_do_reset(pq_cnx *cnx, pq_stream *s, uint64_t code);
 void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now);
 /* The peer moved to the next 1-RTT key phase with packet `pn` (keyupdate.c). */
 void pq_cnx_peer_key_update(pq_cnx *cnx, uint64_t pn);
+/* The AEAD for a 1-RTT packet's phase bit; *next set if it is the peer's
+ * next phase (then call pq_cnx_peer_key_update once it opened). NULL if
+ * no keys fit. */
+pq_aead *pq_cnx_read_aead(pq_cnx *cnx, int bit, uint64_t pn, int *next);
+/* Key-phase housekeeping (keyupdate.c), from the timers. */
+void pq_cnx_key_timers(pq_cnx *cnx, uint64_t now);
 int pq_cnx_reset_initial_keys(pq_cnx *cnx);
 
 /* --- recovery (recovery.c) --- */

@@ -162,6 +162,8 @@ int pq_cnx_new(pq_endpoint *ep, int is_server, uint32_t version, const struct so
   cnx->idle_deadline = s->max_idle_timeout_us ? now + s->max_idle_timeout_us : PQ_TIME_NEVER;
   cnx->close_deadline = PQ_TIME_NEVER;
   cnx->loss_timer = PQ_TIME_NEVER;
+  cnx->packet_threshold = 3;
+  cnx->time_threshold_shift = 3;
 
   /* Linked first so pq_cnx_free can undo everything below. */
   cnx->ep_next = ep->cnx_head;
@@ -260,6 +262,7 @@ void pq_cnx_free(pq_cnx *cnx) {
     pq_dir_keys_free(&cnx->wkeys[l]);
   }
   pq_phase_keys_free(&cnx->rnext);
+  pq_phase_keys_free(&cnx->rprev);
   pq_tls_session_free(cnx->tls);
   pq_qlog_close(cnx);
   pq_op_state_free(&cnx->op);

@@ -117,12 +117,10 @@ PQ_OPIMPL uint64_t opimpl_decrypt_packet(pq_cnx *cnx, pq_pkt *pkt) {
     return (uint64_t)(int64_t)PQUIC_ERR_DECRYPT;
   pq_aead *aead = &k->phase.aead;
   int next_phase = 0;
-  if (pkt->level == PQ_CRYPTO_LEVEL_1RTT && pkt->h.key_phase != cnx->key_phase) {
-    /* The peer updated its keys (RFC 9001 6.2); try the next phase. */
-    if (!cnx->rnext_ok)
+  if (pkt->level == PQ_CRYPTO_LEVEL_1RTT) {
+    aead = pq_cnx_read_aead(cnx, pkt->h.key_phase, pn, &next_phase);
+    if (!aead)
       return (uint64_t)(int64_t)PQUIC_ERR_DECRYPT;
-    aead = &cnx->rnext.aead;
-    next_phase = 1;
   }
   size_t hdr_len = pkt->h.pn_offset + pn_len;
   size_t payload_len;

@@ -39,6 +39,11 @@ struct pq_path {
   /* Congestion control (RFC 9002 section 7, CUBIC). */
   uint64_t cwnd, ssthresh, bytes_in_flight;
   uint64_t recovery_start;   /* PQ_TIME_NEVER when not in recovery */
+  /* State before the last congestion event, to undo it if every loss
+   * behind it turns out spurious (reordering, not congestion). */
+  uint64_t prior_cwnd, prior_ssthresh;
+  double prior_w_max;
+  uint64_t prior_recovery_start;
   uint64_t bytes_acked_ca;   /* NewReno congestion-avoidance accumulator */
   pq_cubic cubic;
   uint64_t app_limited_at;   /* bytes_in_flight when the last send was app-limited */

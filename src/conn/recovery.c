@@ -6,7 +6,6 @@
 #include "conn/opcalls.h"
 
 #define PQ_GRANULARITY 1000 /* kGranularity, µs */
-#define PQ_PACKET_THRESHOLD 3
 #define PQ_PERSISTENT_CONGESTION_THRESHOLD 3
 
 static void unlink_sent(pq_space *sp, pq_sent_pkt *p) {
@@ -40,10 +39,28 @@ static void leave_flight(pq_cnx *cnx, pq_sent_pkt *p) {
     sp->eliciting_in_flight--;
 }
 
+/* A packet declared lost was acknowledged: the path reorders. Widen the
+ * threshold that fired (RFC 9002 6.1 allows adaptive thresholds), and undo
+ * the window reduction if this loss began the current recovery period. */
+static void on_spurious(pq_cnx *cnx, pq_sent_pkt *p) {
+  if (p->flags & PQ_SENT_LOST_BY_TIME) {
+    if (cnx->time_threshold_shift > 0)
+      cnx->time_threshold_shift--; /* 9/8 -> 5/4 -> 3/2 -> 2 */
+  } else if (p->lost_largest > p->pn) {
+    uint64_t distance = p->lost_largest - p->pn + 1;
+    if (distance > cnx->packet_threshold)
+      cnx->packet_threshold = distance < 64 ? (uint32_t)distance : 64;
+  }
+  pq_path *path = p->path;
+  if (path && path->recovery_start == p->lost_time && path->prior_cwnd)
+    (void)pq_op_cc_on_spurious_congestion(cnx, path);
+}
+
 PQ_OPIMPL uint64_t opimpl_on_packet_acked(pq_cnx *cnx, pq_sent_pkt *p, uint64_t now) {
   pq_space *sp = &cnx->spaces[p->epoch];
   if (p->flags & PQ_SENT_LOST) {
     cnx->stats.packets_spurious_lost++;
+    on_spurious(cnx, p);
     (void)pq_op_spurious_loss(cnx, p);
   } else {
     leave_flight(cnx, p);
@@ -146,7 +163,7 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
     return 0;
   pq_path *path = pq_cnx_path0(cnx);
   uint64_t rtt = path->latest_rtt > path->smoothed_rtt ? path->latest_rtt : path->smoothed_rtt;
-  uint64_t loss_delay = rtt + rtt / 8;
+  uint64_t loss_delay = rtt + (rtt >> cnx->time_threshold_shift);
   if (loss_delay < PQ_GRANULARITY)
     loss_delay = PQ_GRANULARITY;
   uint64_t lost_send_time = now > loss_delay ? now - loss_delay : 0;
@@ -159,7 +176,11 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
       p = next;
       continue;
     }
-    if (p->time_sent <= lost_send_time || sp->largest_acked >= p->pn + PQ_PACKET_THRESHOLD) {
+    int by_time = p->time_sent <= lost_send_time;
+    if (by_time || sp->largest_acked >= p->pn + cnx->packet_threshold) {
+      p->lost_largest = sp->largest_acked;
+      if (by_time)
+        p->flags |= PQ_SENT_LOST_BY_TIME;
       if (p->flags & PQ_SENT_IN_FLIGHT) {
         any_in_flight_lost = 1;
         if (p->time_sent > largest_lost_time)

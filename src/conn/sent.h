@@ -38,6 +38,7 @@ enum {
   PQ_SENT_PROBE = 1u << 3,     /* PTO probe */
   PQ_SENT_MTU_PROBE = 1u << 4,
   PQ_SENT_RETRANSMITTED = 1u << 5, /* its frames were resent */
+  PQ_SENT_LOST_BY_TIME = 1u << 6,  /* declared lost by the time threshold */
 };
 
 #define PQ_SENT_INLINE_FRAMES 4
@@ -47,6 +48,7 @@ struct pq_sent_pkt {
   uint64_t pn;
   uint64_t time_sent;
   uint64_t lost_time;       /* when declared lost */
+  uint64_t lost_largest;    /* largest acknowledged number when declared lost */
   pq_path *path;
   uint32_t size;            /* bytes of the packet on the wire */
   uint8_t epoch;
