@@ -64,6 +64,7 @@ typedef struct pquic_settings {
   int disable_pacing;
   uint32_t max_gso_segments;        /* datagrams of one batch from pquic_endpoint_output */
   uint32_t key_update_interval;     /* initiate a key update every N packets (0: never; tests) */
+  int retry;                        /* server: validate every new client address with Retry */
 } pquic_settings;
 
 /* Connection events, delivered through pquic_callbacks.on_event. */

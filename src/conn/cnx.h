@@ -82,6 +82,7 @@ struct pquic_cnx {
 
   /* connection ids */
   pq_cid odcid;         /* client's first DCID: Initial keys, TP checks */
+  pq_cid client_dcid;   /* server: the DCID of the Initial that created us */
   pq_cid initial_scid;  /* SCID of our first Initial (client), ours (server) */
   pq_cid retry_scid;    /* client: SCID of the Retry we followed */
   uint8_t peer_cid_learned; /* client: the server's SCID replaced our random DCID */
@@ -91,6 +92,8 @@ struct pquic_cnx {
   uint64_t peer_retire_prior_to;
   uint8_t token[256];   /* client: Retry or NEW_TOKEN token to send */
   size_t token_len;
+  uint8_t new_token_pending; /* server: send a NEW_TOKEN */
+  uint8_t retried;           /* server: created after a valid Retry token */
 
   /* paths */
   pq_path paths[PQ_MAX_PATHS];

@@ -15,8 +15,10 @@ socklen_t pq_sockaddr_len(const struct sockaddr *sa);
 int pq_sockaddr_eq(const struct sockaddr *a, const struct sockaddr *b);
 
 /* --- lifecycle (cnx_lifecycle.c) --- */
-/* Server: sets a connection up from the client's first Initial header. */
-int pq_cnx_accept(pq_cnx *cnx, const pq_header *h);
+/* Server: sets a connection up from the client's first Initial header;
+ * `token` describes a valid address-validation token it carried, if any. */
+struct pq_token_info;
+int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const struct pq_token_info *token);
 /* Handles what a call into the connection left behind: an operation fault
  * closes the connection, a closed connection is freed. Returns 1 if the
  * connection was freed. */

@@ -7,6 +7,7 @@
 #include "common/alloc.h"
 #include "conn/cnx_internal.h"
 #include "conn/opcalls.h"
+#include "conn/token.h"
 #include "crypto/keys.h"
 
 socklen_t pq_sockaddr_len(const struct sockaddr *sa) {
@@ -198,8 +199,17 @@ static int install_initial_keys(pq_cnx *cnx) {
 
 int pq_cnx_reset_initial_keys(pq_cnx *cnx) { return install_initial_keys(cnx); }
 
-int pq_cnx_accept(pq_cnx *cnx, const pq_header *h) {
-  pq_cid_set(&cnx->odcid, h->dcid, h->dcid_len);
+int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
+  int retried = token && token->kind == PQ_TOKEN_RETRY;
+  pq_cid_set(&cnx->client_dcid, h->dcid, h->dcid_len);
+  /* The original DCID is the one before our Retry, if there was one. */
+  cnx->odcid = retried ? token->odcid : cnx->client_dcid;
+  if (retried) {
+    cnx->retry_scid = cnx->client_dcid;
+    cnx->retried = 1;
+  }
+  if (token)
+    cnx->paths[0].validated = 1; /* the token proved the address */
   /* Later Initial and 0-RTT packets still carry the client's DCID. */
   int rc = pq_ep_register_cid(cnx->ep, h->dcid, h->dcid_len, cnx);
   if (rc)
@@ -208,8 +218,12 @@ int pq_cnx_accept(pq_cnx *cnx, const pq_header *h) {
   p->used = 1;
   p->seq = 0;
   pq_cid_set(&p->cid, h->scid, h->scid_len);
-  if ((rc = install_initial_keys(cnx)) != 0)
+  /* Initial keys come from the DCID the client is using now (the Retry's
+   * SCID after a Retry). */
+  rc = pq_initial_keys(&cnx->rkeys[0], &cnx->wkeys[0], cnx->version, h->dcid, h->dcid_len);
+  if (rc)
     return rc;
+  cnx->rkeys_ok[0] = cnx->wkeys_ok[0] = 1;
   if (cnx->ep->cfg.qlog_dir)
     (void)pq_qlog_attach(cnx, cnx->ep->cfg.qlog_dir); /* tracing is best effort */
   return pq_cnx_tls_start(cnx, NULL);
@@ -251,8 +265,9 @@ void pq_cnx_free(pq_cnx *cnx) {
     if (l->used && pq_cidmap_get(&ep->cids, l->cid.id, l->cid.len) == cnx)
       pq_ep_unregister_cid(ep, l->cid.id, l->cid.len);
   }
-  if (cnx->odcid.len && pq_cidmap_get(&ep->cids, cnx->odcid.id, cnx->odcid.len) == cnx)
-    pq_ep_unregister_cid(ep, cnx->odcid.id, cnx->odcid.len);
+  if (cnx->client_dcid.len &&
+      pq_cidmap_get(&ep->cids, cnx->client_dcid.id, cnx->client_dcid.len) == cnx)
+    pq_ep_unregister_cid(ep, cnx->client_dcid.id, cnx->client_dcid.len);
   pq_cnx_free_streams(cnx);
   pq_u64map_free(&cnx->streams);
   for (int e = 0; e < PQ_EPOCH_COUNT; e++)

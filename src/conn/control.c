@@ -8,6 +8,7 @@
 #include "conn/cnx_internal.h"
 #include "conn/frames.h"
 #include "conn/opcalls.h"
+#include "conn/token.h"
 
 /* Encodes f if it fits and records it; 1 if written. `record` receives the
  * sent-frame key (value or stream id + value). */
@@ -171,6 +172,17 @@ PQ_OPIMPL uint64_t opimpl_write_control_frames(pq_cnx *cnx, pq_opkt *o) {
     if (put(o, &f, PQ_FT_HANDSHAKE_DONE, 0, 0))
       cnx->handshake_done_pending = 0;
   }
+  if (cnx->new_token_pending && pq_opkt_room(o) > PQ_TOKEN_MAX + 4) {
+    uint8_t token[PQ_TOKEN_MAX];
+    size_t n = pq_token_make(cnx->ep, PQ_TOKEN_NEW_TOKEN, o->now,
+                             (const struct sockaddr *)&o->path->remote, NULL, NULL, token,
+                             sizeof token);
+    pq_frame f = {.type = PQ_FT_NEW_TOKEN};
+    f.u.new_token.token = token;
+    f.u.new_token.len = n;
+    if (n && put(o, &f, PQ_FT_NEW_TOKEN, 0, 0))
+      cnx->new_token_pending = 0;
+  }
   write_path_frames(cnx, o);
   write_limits(cnx, o);
   write_cid_frames(cnx, o);
@@ -181,7 +193,7 @@ PQ_OP_ADAPTER(write_control_frames)
 
 /* Anything for the application space besides ACKs and timers. */
 int pq_cnx_has_pending(pq_cnx *cnx) {
-  if (cnx->handshake_done_pending || cnx->max_data_pending || cnx->data_blocked_pending ||
+  if (cnx->handshake_done_pending || cnx->new_token_pending || cnx->max_data_pending || cnx->data_blocked_pending ||
       cnx->max_streams_pending[0] || cnx->max_streams_pending[1] ||
       cnx->streams_blocked_pending[0] || cnx->streams_blocked_pending[1] || cnx->ctl_list)
     return 1;

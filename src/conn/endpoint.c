@@ -9,6 +9,8 @@
 #include "conn/cnx_internal.h"
 #include "conn/endpoint.h"
 #include "conn/opcalls.h"
+#include "conn/token.h"
+#include "crypto/retry.h"
 #include "wire/header.h"
 
 #define PQ_MAX_DATAGRAM 65527
@@ -212,11 +214,12 @@ int pquic_endpoint_new(const pquic_config *cfg, pquic_endpoint **out) {
   ep->cfg = *cfg;
   if ((rc = own_strings(ep)) != 0)
     goto fail;
-  uint8_t seed[32 + 32 + 16] = {0};
+  uint8_t seed[32 + 32 + 16 + 32] = {0};
   (cfg->rand ? cfg->rand : default_rand)(cfg->rand_user, seed, sizeof seed);
   memcpy(ep->rng, seed, 32);
   ep->rng[0] |= 1; /* xoshiro's state must not be all zero */
   memcpy(ep->reset_key, seed + 32, 32);
+  memcpy(ep->token_key, seed + 80, 32);
   pq_sipkey key;
   memcpy(&key, seed + 64, sizeof key < 16 ? sizeof key : 16);
   pq_cidmap_init(&ep->cids, &key);
@@ -317,6 +320,29 @@ static pq_path *find_path(pq_cnx *cnx, const struct sockaddr *remote) {
   return NULL;
 }
 
+/* Answers an Initial with a Retry carrying a token that remembers the
+ * client's address and first DCID (RFC 9000 8.1.2, 17.2.5). */
+static void send_retry(pq_endpoint *ep, const pq_header *h, const struct sockaddr *local,
+                       const struct sockaddr *remote, uint64_t now) {
+  pq_cid odcid, rscid;
+  uint8_t id[PQ_MAX_CID_LEN];
+  pq_cid_set(&odcid, h->dcid, h->dcid_len);
+  pq_ep_random(ep, id, ep->cfg.settings.cid_length);
+  pq_cid_set(&rscid, id, ep->cfg.settings.cid_length);
+  uint8_t token[PQ_TOKEN_MAX];
+  size_t tlen = pq_token_make(ep, PQ_TOKEN_RETRY, now, remote, &odcid, &rscid, token, sizeof token);
+  if (!tlen)
+    return;
+  uint8_t pkt[256];
+  pq_wbuf w = pq_wbuf_make(pkt, sizeof pkt);
+  uint8_t *tag;
+  if (pq_retry_write(&w, h->version, (uint8_t)pq_ep_random64(ep), h->scid, h->scid_len, rscid.id,
+                     rscid.len, token, tlen, &tag) ||
+      pq_retry_tag(h->version, odcid.id, odcid.len, pkt, (size_t)(tag - pkt), tag))
+    return;
+  pq_ep_queue_stateless(ep, pkt, (size_t)(w.p - pkt), local, remote);
+}
+
 /* A server's first sight of a client: an Initial of a version we speak, in
  * a datagram of at least 1200 bytes (RFC 9000 14.1). */
 static pq_cnx *accept_connection(pq_endpoint *ep, const uint8_t *data, size_t len,
@@ -332,10 +358,23 @@ static pq_cnx *accept_connection(pq_endpoint *ep, const uint8_t *data, size_t le
   }
   if (rc || h.type != PQ_PKT_INITIAL || h.dcid_len < 8)
     return NULL; /* RFC 9000 7.2: the client's first DCID has at least 8 bytes */
+  /* A token proves the address (RFC 9000 8.1); an invalid one is treated
+   * as none, except that a Retry is never answered twice. */
+  pq_token_info ti;
+  int validated = 0;
+  if (h.token_len && pq_token_check(ep, h.token, h.token_len, now, remote, &ti) == 0) {
+    if (ti.kind == PQ_TOKEN_RETRY && !pq_cid_eq_bytes(&ti.rscid, h.dcid, h.dcid_len))
+      return NULL; /* a Retry token used with another DCID: forged or replayed */
+    validated = 1;
+  }
+  if (ep->cfg.settings.retry && !validated) {
+    send_retry(ep, &h, local, remote, now);
+    return NULL;
+  }
   pq_cnx *cnx;
   if (pq_cnx_new(ep, 1, h.version, local, remote, now, &cnx))
     return NULL;
-  if (pq_cnx_accept(cnx, &h)) {
+  if (pq_cnx_accept(cnx, &h, validated ? &ti : NULL)) {
     pq_cnx_free(cnx);
     return NULL;
   }

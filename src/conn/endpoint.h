@@ -35,6 +35,7 @@ struct pquic_endpoint {
 
   uint64_t rng[4];         /* xoshiro256** state seeded from cfg.rand */
   uint8_t reset_key[32];   /* stateless reset tokens */
+  uint8_t token_key[32];   /* address-validation tokens: AES key + IV */
 
   uint8_t *scratch;        /* a writable copy of the datagram being processed */
   size_t scratch_len;

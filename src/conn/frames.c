@@ -167,6 +167,10 @@ PQ_OPIMPL uint64_t opimpl_notify_frame(pq_cnx *cnx, uint64_t param, pq_sent_pkt 
     if (fate == PQ_FATE_LOST)
       cnx->handshake_done_pending = 1;
     break;
+  case PQ_FT_NEW_TOKEN:
+    if (fate == PQ_FATE_LOST)
+      cnx->new_token_pending = 1; /* a fresh token */
+    break;
   case PQ_FT_MAX_DATA:
     if (fate == PQ_FATE_LOST)
       cnx->max_data_pending = 1; /* resent with the current value */

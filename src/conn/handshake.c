@@ -156,6 +156,7 @@ PQ_OPIMPL uint64_t opimpl_handshake_completed(pq_cnx *cnx, uint64_t now) {
   if (cnx->is_server) {
     /* The server's handshake is confirmed on completion (RFC 9001 4.1.2). */
     cnx->handshake_done_pending = 1;
+    cnx->new_token_pending = 1; /* lets the client skip validation next time */
     (void)pq_op_handshake_confirmed(cnx, now);
   }
   pquic_event ev = {.type = PQUIC_EVENT_HANDSHAKE_DONE};
