@@ -16,53 +16,52 @@ static uint64_t load_le64(const uint8_t *p) {
   return v;
 }
 
-typedef struct {
-  uint64_t v0, v1, v2, v3;
-} sipstate;
-
-static void sipround(sipstate *s) {
-  s->v0 += s->v1;
-  s->v1 = rotl(s->v1, 13);
-  s->v1 ^= s->v0;
-  s->v0 = rotl(s->v0, 32);
-  s->v2 += s->v3;
-  s->v3 = rotl(s->v3, 16);
-  s->v3 ^= s->v2;
-  s->v0 += s->v3;
-  s->v3 = rotl(s->v3, 21);
-  s->v3 ^= s->v0;
-  s->v2 += s->v1;
-  s->v1 = rotl(s->v1, 17);
-  s->v1 ^= s->v2;
-  s->v2 = rotl(s->v2, 32);
-}
+/* One SipRound on the four state words (kept in local variables so the
+ * compiler holds them in registers). */
+#define SIPROUND(v0, v1, v2, v3)                                                                   \
+  do {                                                                                             \
+    v0 += v1;                                                                                      \
+    v1 = rotl(v1, 13);                                                                             \
+    v1 ^= v0;                                                                                      \
+    v0 = rotl(v0, 32);                                                                             \
+    v2 += v3;                                                                                      \
+    v3 = rotl(v3, 16);                                                                             \
+    v3 ^= v2;                                                                                      \
+    v0 += v3;                                                                                      \
+    v3 = rotl(v3, 21);                                                                             \
+    v3 ^= v0;                                                                                      \
+    v2 += v1;                                                                                      \
+    v1 = rotl(v1, 17);                                                                             \
+    v1 ^= v2;                                                                                      \
+    v2 = rotl(v2, 32);                                                                             \
+  } while (0)
 
 /* c compression rounds per word, d finalisation rounds; both callers pass
  * constants, so the compiler specialises and unrolls. */
 static inline uint64_t siphash(const pq_sipkey *key, const uint8_t *in, size_t len, int c, int d) {
-  sipstate s = {key->k0 ^ 0x736f6d6570736575ULL, key->k1 ^ 0x646f72616e646f6dULL,
-                key->k0 ^ 0x6c7967656e657261ULL, key->k1 ^ 0x7465646279746573ULL};
+  uint64_t v0 = key->k0 ^ 0x736f6d6570736575ULL, v1 = key->k1 ^ 0x646f72616e646f6dULL;
+  uint64_t v2 = key->k0 ^ 0x6c7967656e657261ULL, v3 = key->k1 ^ 0x7465646279746573ULL;
   size_t words = len / 8;
   for (size_t w = 0; w < words; w++) {
     uint64_t m = load_le64(in + 8 * w);
-    s.v3 ^= m;
+    v3 ^= m;
     for (int r = 0; r < c; r++)
-      sipround(&s);
-    s.v0 ^= m;
+      SIPROUND(v0, v1, v2, v3);
+    v0 ^= m;
   }
   /* Last block: the remaining 0..7 bytes, and the length's low byte on top. */
   uint64_t b = (uint64_t)(len & 0xff) << 56;
   const uint8_t *tail = in + 8 * words;
   for (size_t i = 0; i < (len & 7); i++)
     b |= (uint64_t)tail[i] << (8 * i);
-  s.v3 ^= b;
+  v3 ^= b;
   for (int r = 0; r < c; r++)
-    sipround(&s);
-  s.v0 ^= b;
-  s.v2 ^= 0xff;
+    SIPROUND(v0, v1, v2, v3);
+  v0 ^= b;
+  v2 ^= 0xff;
   for (int r = 0; r < d; r++)
-    sipround(&s);
-  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    SIPROUND(v0, v1, v2, v3);
+  return v0 ^ v1 ^ v2 ^ v3;
 }
 
 uint64_t pq_siphash24(const pq_sipkey *key, const void *data, size_t len) {
