@@ -104,7 +104,10 @@ static int run(pquic_cnx *cnx, const char *op, uint64_t param, const uint64_t *i
   uint64_t v = pq_op_dispatch(cnx, &cnx->op, id, param, in, n_in, out, n_out, external);
   if (cnx->op.fault) {
     rc = cnx->op.fault;
-    pq_cnx_check_fault(cnx);
+    /* From inside a pluglet, the operations below us on the stack still use
+     * the table: the outermost caller (pq_cnx_after_call) handles it. */
+    if (cnx->op.depth == 0)
+      pq_cnx_check_fault(cnx);
     return rc;
   }
   if (pq_op_failed(v) && (int64_t)v == PQUIC_ERR_INVAL)
