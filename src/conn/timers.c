@@ -13,9 +13,13 @@ PQ_OPIMPL uint64_t opimpl_update_idle_timer(pq_cnx *cnx, uint64_t now, uint64_t 
   if (sent && cnx->idle_armed_by_send)
     return 0;
   cnx->idle_armed_by_send = sent != 0;
-  uint64_t pto3 = 3 * pq_op_compute_pto(cnx, pq_cnx_path0(cnx), PQ_EPOCH_APP);
+  uint64_t pto = pq_op_compute_pto(cnx, pq_cnx_path0(cnx), PQ_EPOCH_APP);
+  if (pq_op_failed(pto))
+    return pto; /* refused: the connection is being torn down */
+  /* Saturating: a replaced compute_pto may return anything. */
+  uint64_t pto3 = pto < PQ_TIME_NEVER / 3 ? 3 * pto : PQ_TIME_NEVER;
   uint64_t t = cnx->idle_timeout > pto3 ? cnx->idle_timeout : pto3;
-  cnx->idle_deadline = now + t;
+  cnx->idle_deadline = t < PQ_TIME_NEVER - now ? now + t : PQ_TIME_NEVER;
   return 0;
 }
 PQ_OP_ADAPTER(update_idle_timer)
@@ -78,14 +82,16 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
   if (cnx->state == PQ_CNX_CLOSED || cnx->op.fault)
     return 0;
-  uint64_t t = min64(cnx->close_deadline, cnx->idle_deadline);
+  /* While closing or draining only the close timer runs (pq_cnx_run_timers):
+   * an idle deadline that passed meanwhile must not keep waking us. */
   if (cnx->state == PQ_CNX_DRAINING)
-    return t;
+    return cnx->close_deadline;
+  uint64_t t = min64(cnx->close_deadline, cnx->idle_deadline);
   uint64_t now = cnx->now;
   pq_path *path = pq_cnx_path0(cnx);
   int can_send = pq_op_check_amplification_limit(cnx, path) > 0;
   if (cnx->state == PQ_CNX_CLOSING)
-    return cnx->close_pending && can_send ? now : t;
+    return cnx->close_pending && can_send ? now : cnx->close_deadline;
   t = min64(t, cnx->loss_timer);
   for (uint32_t i = 0; i < cnx->n_paths; i++)
     t = min64(t, cnx->paths[i].validation_deadline);
