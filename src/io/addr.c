@@ -6,7 +6,7 @@
 
 #include "io/udp.h"
 
-socklen_t pq_sockaddr_len(const struct sockaddr *sa) {
+socklen_t pq_io_addr_len(const struct sockaddr *sa) {
   if (!sa)
     return 0;
   if (sa->sa_family == AF_INET)
@@ -16,7 +16,7 @@ socklen_t pq_sockaddr_len(const struct sockaddr *sa) {
   return 0;
 }
 
-void pq_sockaddr_format(const struct sockaddr *sa, char *buf, size_t len) {
+void pq_io_addr_format(const struct sockaddr *sa, char *buf, size_t len) {
   char host[INET6_ADDRSTRLEN];
   if (len == 0)
     return;
@@ -33,7 +33,7 @@ void pq_sockaddr_format(const struct sockaddr *sa, char *buf, size_t len) {
   }
 }
 
-int pq_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b) {
+int pq_io_addr_equal(const struct sockaddr *a, const struct sockaddr *b) {
   if (!a || !b || a->sa_family != b->sa_family)
     return 0;
   if (a->sa_family == AF_INET) {
@@ -50,7 +50,7 @@ int pq_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b) {
   return 0;
 }
 
-void pq_sockaddr_unmap(struct sockaddr_storage *ss) {
+void pq_io_addr_unmap(struct sockaddr_storage *ss) {
   if (ss->ss_family != AF_INET6)
     return;
   const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
@@ -65,7 +65,7 @@ void pq_sockaddr_unmap(struct sockaddr_storage *ss) {
   memcpy(ss, &in, sizeof in);
 }
 
-int pq_sockaddr_is_wildcard(const struct sockaddr *sa) {
+int pq_io_addr_is_wildcard(const struct sockaddr *sa) {
   if (!sa)
     return 1;
   if (sa->sa_family == AF_INET)
@@ -75,10 +75,10 @@ int pq_sockaddr_is_wildcard(const struct sockaddr *sa) {
   return 1;
 }
 
-void pq_sockaddr_map(const struct sockaddr *sa, struct sockaddr_storage *out) {
+void pq_io_addr_map(const struct sockaddr *sa, struct sockaddr_storage *out) {
   memset(out, 0, sizeof *out);
   if (sa->sa_family != AF_INET) {
-    socklen_t len = pq_sockaddr_len(sa);
+    socklen_t len = pq_io_addr_len(sa);
     if (len)
       memcpy(out, sa, len);
     return;

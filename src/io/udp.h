@@ -183,17 +183,17 @@ int pq_udp_recv(pq_udp *u, pq_rx_batch *b);
 /* --- addresses --- */
 
 /* sizeof the sockaddr for its family; 0 for an unknown family. */
-socklen_t pq_sockaddr_len(const struct sockaddr *sa);
+socklen_t pq_io_addr_len(const struct sockaddr *sa);
 /* "1.2.3.4:443" or "[::1]:443" into buf (always terminated). */
-void pq_sockaddr_format(const struct sockaddr *sa, char *buf, size_t len);
+void pq_io_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 /* 1 when both have the same family, address and port. */
-int pq_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);
+int pq_io_addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 /* Rewrites a v4-mapped AF_INET6 address as AF_INET in place. */
-void pq_sockaddr_unmap(struct sockaddr_storage *ss);
+void pq_io_addr_unmap(struct sockaddr_storage *ss);
 /* Writes the v4-mapped AF_INET6 form of an AF_INET address into out (any
  * other address is copied unchanged). */
-void pq_sockaddr_map(const struct sockaddr *sa, struct sockaddr_storage *out);
+void pq_io_addr_map(const struct sockaddr *sa, struct sockaddr_storage *out);
 /* 1 for 0.0.0.0 / :: (any port). */
-int pq_sockaddr_is_wildcard(const struct sockaddr *sa);
+int pq_io_addr_is_wildcard(const struct sockaddr *sa);
 
 #endif

@@ -83,7 +83,7 @@ static void set_local6(struct sockaddr_storage *ss, const struct in6_addr *a, ui
   in6.sin6_port = port;
   memset(ss, 0, sizeof *ss);
   memcpy(ss, &in6, sizeof in6);
-  pq_sockaddr_unmap(ss);
+  pq_io_addr_unmap(ss);
 }
 
 static uint16_t local_port(const pq_udp *u) {
@@ -152,7 +152,7 @@ int pq_udp_recv(pq_udp *u, pq_rx_batch *b) {
     uint8_t ecn;
     size_t gro;
     parse_control(u, m, &b->local[i], &ecn, &gro);
-    pq_sockaddr_unmap(&b->remote[i]);
+    pq_io_addr_unmap(&b->remote[i]);
     size_t seg = gro && gro < len ? gro : len;
     if (seg < len)
       u->rx_gro_batches++;

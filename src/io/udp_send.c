@@ -55,10 +55,10 @@ int pq_udp_tx_commit(pq_udp *u, size_t len, size_t segment_size, const struct so
   s->segment_size = segment_size == 0 || segment_size > len ? len : segment_size;
   s->ecn = ecn;
   memset(&s->remote, 0, sizeof s->remote);
-  memcpy(&s->remote, remote, pq_sockaddr_len(remote));
+  memcpy(&s->remote, remote, pq_io_addr_len(remote));
   memset(&s->local, 0, sizeof s->local);
-  if (local && local->sa_family != 0 && !pq_sockaddr_is_wildcard(local))
-    memcpy(&s->local, local, pq_sockaddr_len(local));
+  if (local && local->sa_family != 0 && !pq_io_addr_is_wildcard(local))
+    memcpy(&s->local, local, pq_io_addr_len(local));
   u->count++;
   return 0;
 }
@@ -106,7 +106,7 @@ static void build_control(const pq_udp *u, const pq_tx_slot *s, size_t segments,
     c = add_cmsg(m, c, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TOS : IPV6_TCLASS, &tos, sizeof tos);
     used += CMSG_SPACE(sizeof tos);
   }
-  if (s->local.ss_family && !u->connected && pq_sockaddr_is_wildcard((const void *)&u->local)) {
+  if (s->local.ss_family && !u->connected && pq_io_addr_is_wildcard((const void *)&u->local)) {
     if (v4) {
       struct in_pktinfo pi;
       memset(&pi, 0, sizeof pi);
@@ -151,13 +151,13 @@ static unsigned build_msgs(pq_udp *u, struct mmsghdr *mm, tx_msg *t) {
       m->msg_iov = &tm->iov;
       m->msg_iovlen = 1;
       const struct sockaddr *dst = (const struct sockaddr *)&s->remote;
-      if (!(u->connected && pq_sockaddr_equal(dst, (const struct sockaddr *)&u->peer))) {
+      if (!(u->connected && pq_io_addr_equal(dst, (const struct sockaddr *)&u->peer))) {
         if (u->family == AF_INET6)
-          pq_sockaddr_map(dst, &tm->name);
+          pq_io_addr_map(dst, &tm->name);
         else
-          memcpy(&tm->name, dst, pq_sockaddr_len(dst));
+          memcpy(&tm->name, dst, pq_io_addr_len(dst));
         m->msg_name = &tm->name;
-        m->msg_namelen = pq_sockaddr_len((const struct sockaddr *)&tm->name);
+        m->msg_namelen = pq_io_addr_len((const struct sockaddr *)&tm->name);
       }
       build_control(u, s, tm->datagrams, m, tm);
       off += chunk;

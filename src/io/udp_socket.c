@@ -83,7 +83,7 @@ static int read_local(pq_udp *u) {
   memset(&u->local, 0, sizeof u->local);
   if (getsockname(u->fd, (struct sockaddr *)&u->local, &len) != 0)
     return PQUIC_ERR_IO;
-  pq_sockaddr_unmap(&u->local);
+  pq_io_addr_unmap(&u->local);
   return 0;
 }
 
@@ -111,7 +111,7 @@ int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
     return PQUIC_ERR_INVAL;
   memset(u, 0, sizeof *u);
   u->fd = -1;
-  socklen_t alen = pq_sockaddr_len(addr);
+  socklen_t alen = pq_io_addr_len(addr);
   if (alen == 0)
     return PQUIC_ERR_INVAL;
   if (!o)
@@ -127,7 +127,7 @@ int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
     int v6only = o->v6only ? 1 : 0;
     if (!set_int(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) && !v6only)
       v6only = 1;
-    u->dual = !v6only && pq_sockaddr_is_wildcard(addr);
+    u->dual = !v6only && pq_io_addr_is_wildcard(addr);
   }
   if (o->reuseport && !set_int(u->fd, SOL_SOCKET, SO_REUSEPORT, 1))
     return fail(u, PQUIC_ERR_IO);
@@ -146,7 +146,7 @@ int pq_udp_connect(pq_udp *u, const struct sockaddr *peer) {
     return PQUIC_ERR_INVAL;
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
-  socklen_t len = pq_sockaddr_len(peer);
+  socklen_t len = pq_io_addr_len(peer);
   if (len == 0)
     return PQUIC_ERR_INVAL;
   memcpy(&ss, peer, len);
@@ -154,7 +154,7 @@ int pq_udp_connect(pq_udp *u, const struct sockaddr *peer) {
   if (u->family == AF_INET6 && peer->sa_family == AF_INET) {
     if (!u->dual)
       return PQUIC_ERR_INVAL;
-    pq_sockaddr_map(peer, &ss);
+    pq_io_addr_map(peer, &ss);
     len = sizeof(struct sockaddr_in6);
   } else if (peer->sa_family != u->family) {
     return PQUIC_ERR_INVAL;
@@ -163,7 +163,7 @@ int pq_udp_connect(pq_udp *u, const struct sockaddr *peer) {
     return PQUIC_ERR_IO;
   u->connected = 1;
   memset(&u->peer, 0, sizeof u->peer);
-  memcpy(&u->peer, peer, pq_sockaddr_len(peer));
+  memcpy(&u->peer, peer, pq_io_addr_len(peer));
   return read_local(u);
 }
 

@@ -46,8 +46,8 @@ static void recv_all(pq_udp *u, size_t want, got *g) {
       g->len[g->n] = b.dgrams[i].len;
       g->first[g->n] = b.dgrams[i].len ? b.dgrams[i].data[0] : 0;
       g->ecn[g->n] = b.dgrams[i].ecn;
-      memcpy(&g->remote, b.dgrams[i].remote, pq_sockaddr_len(b.dgrams[i].remote));
-      memcpy(&g->local, b.dgrams[i].local, pq_sockaddr_len(b.dgrams[i].local));
+      memcpy(&g->remote, b.dgrams[i].remote, pq_io_addr_len(b.dgrams[i].remote));
+      memcpy(&g->local, b.dgrams[i].local, pq_io_addr_len(b.dgrams[i].local));
       g->n++;
     }
   }
@@ -182,7 +182,7 @@ static void ecn_round_trip(const char *tx_ip, const char *rx_ip, const char *dst
   /* The sender's address arrives in plain form whatever the sockets. */
   struct sockaddr_storage want =
       io_addr(strchr(dst_ip, ':') ? "::1" : "127.0.0.1", io_port(&tx.local));
-  assert_true(pq_sockaddr_equal((struct sockaddr *)&g.remote, (struct sockaddr *)&want));
+  assert_true(pq_io_addr_equal((struct sockaddr *)&g.remote, (struct sockaddr *)&want));
   pq_udp_close(&tx);
   pq_udp_close(&rx);
 }
@@ -219,9 +219,9 @@ static void local_addresses(const char *wild, const char *dst_ip, const char *sr
   assert_int_equal(g.n, NDG);
   check_batch(&g, 0, 7);
   assert_int_equal(rx.pktinfo, 1);
-  assert_true(pq_sockaddr_equal((struct sockaddr *)&g.local, (struct sockaddr *)&dst));
+  assert_true(pq_io_addr_equal((struct sockaddr *)&g.local, (struct sockaddr *)&dst));
   struct sockaddr_storage from = io_addr(src_ip, io_port(&tx.local));
-  assert_true(pq_sockaddr_equal((struct sockaddr *)&g.remote, (struct sockaddr *)&from));
+  assert_true(pq_io_addr_equal((struct sockaddr *)&g.remote, (struct sockaddr *)&from));
   pq_udp_close(&tx);
   pq_udp_close(&rx);
 }

@@ -153,7 +153,7 @@ static void test_connect_dual_stack(void **state) {
   assert_int_equal(pq_udp_connect(&cli, (struct sockaddr *)&srv.local), 0);
   assert_int_equal(cli.local.ss_family, AF_INET);
   char buf[64];
-  pq_sockaddr_format((struct sockaddr *)&cli.local, buf, sizeof buf);
+  pq_io_addr_format((struct sockaddr *)&cli.local, buf, sizeof buf);
   assert_int_equal(strncmp(buf, "127.0.0.1:", 10), 0);
   pq_udp_close(&cli);
   /* A v6-only socket cannot reach an IPv4 peer. */
@@ -168,35 +168,35 @@ static void test_addr_helpers(void **state) {
   (void)state;
   char buf[64];
   struct sockaddr_storage a = io_addr("10.1.2.3", 443);
-  pq_sockaddr_format((struct sockaddr *)&a, buf, sizeof buf);
+  pq_io_addr_format((struct sockaddr *)&a, buf, sizeof buf);
   assert_string_equal(buf, "10.1.2.3:443");
   struct sockaddr_storage b = io_addr("2001:db8::1", 4433);
-  pq_sockaddr_format((struct sockaddr *)&b, buf, sizeof buf);
+  pq_io_addr_format((struct sockaddr *)&b, buf, sizeof buf);
   assert_string_equal(buf, "[2001:db8::1]:4433");
-  pq_sockaddr_format(NULL, buf, sizeof buf);
+  pq_io_addr_format(NULL, buf, sizeof buf);
   assert_string_equal(buf, "(no address)");
 
   struct sockaddr_storage m = io_addr("::ffff:10.1.2.3", 443);
-  assert_false(pq_sockaddr_equal((struct sockaddr *)&m, (struct sockaddr *)&a));
-  pq_sockaddr_unmap(&m);
+  assert_false(pq_io_addr_equal((struct sockaddr *)&m, (struct sockaddr *)&a));
+  pq_io_addr_unmap(&m);
   assert_int_equal(m.ss_family, AF_INET);
-  assert_true(pq_sockaddr_equal((struct sockaddr *)&m, (struct sockaddr *)&a));
+  assert_true(pq_io_addr_equal((struct sockaddr *)&m, (struct sockaddr *)&a));
   struct sockaddr_storage back;
-  pq_sockaddr_map((struct sockaddr *)&a, &back);
+  pq_io_addr_map((struct sockaddr *)&a, &back);
   assert_int_equal(back.ss_family, AF_INET6);
-  pq_sockaddr_format((struct sockaddr *)&back, buf, sizeof buf);
+  pq_io_addr_format((struct sockaddr *)&back, buf, sizeof buf);
   assert_string_equal(buf, "[::ffff:10.1.2.3]:443");
   /* An IPv6 address is left alone by both. */
-  pq_sockaddr_unmap(&b);
+  pq_io_addr_unmap(&b);
   assert_int_equal(b.ss_family, AF_INET6);
 
   struct sockaddr_storage w4 = io_addr("0.0.0.0", 1), w6 = io_addr("::", 1);
-  assert_true(pq_sockaddr_is_wildcard((struct sockaddr *)&w4));
-  assert_true(pq_sockaddr_is_wildcard((struct sockaddr *)&w6));
-  assert_false(pq_sockaddr_is_wildcard((struct sockaddr *)&a));
-  assert_int_equal(pq_sockaddr_len((struct sockaddr *)&a), sizeof(struct sockaddr_in));
-  assert_int_equal(pq_sockaddr_len((struct sockaddr *)&b), sizeof(struct sockaddr_in6));
-  assert_int_equal(pq_sockaddr_len(NULL), 0);
+  assert_true(pq_io_addr_is_wildcard((struct sockaddr *)&w4));
+  assert_true(pq_io_addr_is_wildcard((struct sockaddr *)&w6));
+  assert_false(pq_io_addr_is_wildcard((struct sockaddr *)&a));
+  assert_int_equal(pq_io_addr_len((struct sockaddr *)&a), sizeof(struct sockaddr_in));
+  assert_int_equal(pq_io_addr_len((struct sockaddr *)&b), sizeof(struct sockaddr_in6));
+  assert_int_equal(pq_io_addr_len(NULL), 0);
 }
 
 static void noop_dgrams(void *user, pq_udp *u, const pq_datagram *d, size_t n, uint64_t now) {

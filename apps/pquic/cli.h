@@ -1,0 +1,69 @@
+/* pquic command internals: subcommands and what they share. */
+#ifndef PQ_APP_CLI_H
+#define PQ_APP_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "h3.h"
+#include "io/udp.h"
+#include "pquic/pquic.h"
+
+/* Exit statuses: 0 success, 1 failure, 2 bad usage. */
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Subcommands: argv[0] is the subcommand name. Return the exit status. */
+int cmd_server(int argc, char **argv);
+int cmd_client(int argc, char **argv);
+int cmd_ops(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+
+/* Prints "pquic: MESSAGE" as one line on stderr; returns EXIT_FAIL. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for usage errors, pointing at `pquic CMD --help`; returns
+ * EXIT_USAGE. */
+int usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* getopt_long's error for the option at argv[optind - 1]: an unknown option
+ * or a missing value (getopt returned '?' or ':'). Returns EXIT_USAGE. */
+int option_error(const char *cmd, int c, char **argv);
+
+/* Parses a decimal integer in [min, max]; 0 or -1. */
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Checks that a file can be opened for reading; 0, or -1 after printing
+ * "pquic: cannot read WHAT 'path': reason". */
+int check_readable(const char *what, const char *path);
+/* Makes sure dir exists (creating one level) and is a writable directory;
+ * 0, or -1 after printing why. */
+int prepare_dir(const char *what, const char *dir);
+/* Checks a comma-separated ALPN list holds only h3 and hq-interop; 0 or -1
+ * after printing why. */
+int check_alpn(const char *list);
+
+/* Library log lines to stderr (--verbose). */
+void enable_verbose_log(int level);
+
+/* h3_io over pquic streams; ctx is the pquic_cnx. */
+extern const h3_io quic_h3_io;
+
+/*
+ * Moves the endpoint's output into the sockets' send queues and flushes
+ * them. A batch goes to the first socket that can reach its destination (the
+ * connected one whose peer it is, else one of its family). Stops producing
+ * while a socket is blocked (EAGAIN): the event loop retries when it can
+ * write again.
+ */
+void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n);
+
+/* A growable list of stream ids (streams closed during a callback, handled
+ * once it has returned). */
+typedef struct sidvec {
+  int64_t *v;
+  size_t n, cap;
+} sidvec;
+int sidvec_push(sidvec *s, int64_t sid);
+void sidvec_free(sidvec *s);
+
+#endif

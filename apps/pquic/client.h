@@ -1,0 +1,89 @@
+/* pquic client internals: downloads grouped into one connection per server. */
+#ifndef PQ_APP_CLIENT_H
+#define PQ_APP_CLIENT_H
+
+#include <stdint.h>
+
+#include "cli.h"
+#include "common/u64map.h"
+#include "h3.h"
+#include "io/loop.h"
+#include "url.h"
+
+enum { CPROTO_H3 = 1, CPROTO_HQ };
+enum req_state { REQ_WAITING = 0, REQ_ACTIVE, REQ_DONE, REQ_FAILED };
+
+typedef struct client client;
+typedef struct cconn cconn;
+
+typedef struct request {
+  const url *u;
+  int64_t sid;
+  int state;
+  int status;             /* HTTP status (h3), 200 for a completed hq-interop download */
+  int64_t content_length; /* -1 unknown */
+  uint64_t bytes;
+  int fd;         /* output file, or -1 (stdout: 1, --discard: -1) */
+  char name[300]; /* output file name under --output */
+  char err[256];
+} request;
+
+struct cconn {
+  client *cl;
+  const url *u; /* the first URL for this server: host, port */
+  struct sockaddr_storage remote;
+  char where[280]; /* "host:port" for messages */
+  pq_udp sock;
+  pquic_cnx *cnx;
+  int proto;
+  h3 *h3;
+  request *reqs;
+  size_t n_reqs, next_req;
+  pq_u64map byid; /* stream id -> request */
+  unsigned active;
+  int handshake_done;
+  int finished; /* all requests ended (or the connection failed) */
+  int failed;
+  char err[1024];
+  uint64_t start_us, end_us;
+  pquic_stats stats;
+  uint32_t version;
+  char cipher[64];
+  sidvec closed;
+  int dirty;
+};
+
+typedef struct client_opts {
+  const char *alpn, *output, *ca, *qlog;
+  int discard, insecure, verbose, quiet;
+  uint64_t streams, timeout_s;
+} client_opts;
+
+struct client {
+  client_opts o;
+  pquic_endpoint *ep;
+  pq_loop *loop;
+  cconn *conns;
+  size_t n_conns;
+  url *urls;
+  size_t n_urls;
+  pq_udp **socks;
+  int progress; /* draw a progress bar on stderr */
+  uint64_t next_progress, start_us;
+};
+
+/* Per connection (client_conn.c). */
+void cconn_handshake_done(cconn *c);
+void cconn_on_data(cconn *c, int64_t sid);
+void cconn_stream_reset(cconn *c, int64_t sid, uint64_t code);
+void cconn_writable(cconn *c, int64_t sid);
+/* The connection ended: record why if requests were left. */
+void cconn_closed(cconn *c, const pquic_event *ev);
+/* Starts waiting requests, flushes, forgets closed streams, and closes the
+ * connection once every request has ended. */
+void cconn_service(cconn *c, uint64_t now);
+/* Gives up on the connection with a message (socket error...). */
+void cconn_abort(cconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cconn_free(cconn *c);
+
+#endif

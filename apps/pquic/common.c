@@ -1,0 +1,186 @@
+/* Helpers shared by the pquic subcommands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common/alloc.h"
+#include "common/log.h"
+
+int option_error(const char *cmd, int c, char **argv) {
+  const char *opt = argv[optind - 1];
+  if (c == ':')
+    return usage_fail(cmd, "option '%s' needs a value", opt);
+  if (optopt && !(opt[0] == '-' && opt[1] == '-'))
+    return usage_fail(cmd, "unknown option '-%c'", optopt);
+  return usage_fail(cmd, "unknown option '%s'", opt);
+}
+
+int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
+  if (!s || !*s)
+    return -1;
+  uint64_t v = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+      return -1;
+    v = v * 10 + (uint64_t)(*p - '0');
+  }
+  if (v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int check_readable(const char *what, const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return fail("cannot read %s '%s': %s", what, path, strerror(errno)), -1;
+  struct stat st;
+  int dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  close(fd);
+  if (dir)
+    return fail("cannot read %s '%s': it is a directory", what, path), -1;
+  return 0;
+}
+
+int prepare_dir(const char *what, const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) != 0) {
+    if (errno != ENOENT || mkdir(dir, 0755) != 0)
+      return fail("cannot use %s '%s': %s", what, dir, strerror(errno)), -1;
+    return 0;
+  }
+  if (!S_ISDIR(st.st_mode))
+    return fail("cannot use %s '%s': not a directory", what, dir), -1;
+  if (access(dir, W_OK | X_OK) != 0)
+    return fail("cannot use %s '%s': %s", what, dir, strerror(errno)), -1;
+  return 0;
+}
+
+int check_alpn(const char *list) {
+  char buf[256];
+  if (!*list || strlen(list) >= sizeof buf)
+    return fail("bad --alpn '%s': give h3, hq-interop or both, comma-separated", list), -1;
+  strcpy(buf, list);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+    if (strcmp(t, "h3") != 0 && strcmp(t, "hq-interop") != 0)
+      return fail("unsupported ALPN '%s' in --alpn (pquic speaks h3 and hq-interop)", t), -1;
+  if (list[strlen(list) - 1] == ',' || list[0] == ',' || strstr(list, ",,"))
+    return fail("bad --alpn '%s': empty name", list), -1;
+  return 0;
+}
+
+static void log_sink(void *user, int level, const char *msg) {
+  static const char *const names[] = {"error", "warn", "info", "debug"};
+  (void)user;
+  fprintf(stderr, "pquic: [%s] %s\n", level >= 0 && level <= 3 ? names[level] : "?", msg);
+}
+
+void enable_verbose_log(int level) {
+  pq_log_set_sink(log_sink, NULL, level);
+}
+
+/* --- h3_io over pquic streams --- */
+
+static int q_open_uni(void *ctx, int64_t *sid) {
+  uint64_t id;
+  int rc = pquic_stream_open(ctx, 0, &id);
+  if (rc == 0)
+    *sid = (int64_t)id;
+  return rc;
+}
+
+static int64_t q_write(void *ctx, int64_t sid, const uint8_t *data, size_t len, int fin) {
+  return pquic_stream_write(ctx, (uint64_t)sid, data, len, fin);
+}
+
+static int q_reset(void *ctx, int64_t sid, uint64_t code) {
+  return pquic_stream_reset(ctx, (uint64_t)sid, code);
+}
+
+static int q_stop(void *ctx, int64_t sid, uint64_t code) {
+  return pquic_stream_stop(ctx, (uint64_t)sid, code);
+}
+
+const h3_io quic_h3_io = {q_open_uni, q_write, q_reset, q_stop};
+
+/* --- output --- */
+
+static pq_udp *route(const pquic_send_info *info, pq_udp **socks, size_t n) {
+  const struct sockaddr *to = (const struct sockaddr *)&info->remote;
+  pq_udp *fallback = NULL;
+  for (size_t i = 0; i < n; i++) {
+    pq_udp *u = socks[i];
+    if (u->connected) {
+      if (pq_io_addr_equal(to, (const struct sockaddr *)&u->peer))
+        return u;
+      continue;
+    }
+    if (!fallback && (to->sa_family == u->family || (to->sa_family == AF_INET && u->dual)))
+      fallback = u;
+  }
+  return fallback;
+}
+
+static int any_blocked(pq_udp **socks, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (pq_udp_tx_pending(socks[i]) && pq_udp_flush(socks[i]) == PQUIC_ERR_AGAIN)
+      return 1;
+  return 0;
+}
+
+void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n) {
+  static uint8_t scratch[PQ_UDP_MAX_BATCH];
+  for (int batches = 0; batches < 1024; batches++) {
+    if (any_blocked(socks, n))
+      return;
+    pquic_send_info info;
+    size_t cap = sizeof scratch;
+    /* One socket: the endpoint writes straight into its queue. */
+    uint8_t *buf = n == 1 ? pq_udp_tx_buf(socks[0], &cap) : scratch;
+    if (!buf)
+      return;
+    int len = pquic_endpoint_output(ep, now, buf, cap, &info);
+    if (len <= 0)
+      break;
+    pq_udp *u = route(&info, socks, n);
+    if (!u)
+      continue; /* no socket reaches it: the datagrams are lost */
+    const struct sockaddr *to = (const struct sockaddr *)&info.remote;
+    const struct sockaddr *from = (const struct sockaddr *)&info.local;
+    if (n == 1 && u == socks[0])
+      pq_udp_tx_commit(u, (size_t)len, info.segment_size, to, from, info.ecn);
+    else if (pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn) ==
+             PQUIC_ERR_LIMIT) {
+      pq_udp_flush(u);
+      pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn);
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    pq_udp_flush(socks[i]);
+}
+
+/* --- sidvec --- */
+
+int sidvec_push(sidvec *s, int64_t sid) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    int64_t *v = pq_realloc(s->v, cap * sizeof *v);
+    if (!v)
+      return PQUIC_ERR_NOMEM;
+    s->v = v;
+    s->cap = cap;
+  }
+  s->v[s->n++] = sid;
+  return 0;
+}
+
+void sidvec_free(sidvec *s) {
+  pq_free(s->v);
+  memset(s, 0, sizeof *s);
+}
