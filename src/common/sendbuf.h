@@ -110,6 +110,9 @@ size_t pq_sendbuf_peek(const pq_sendbuf *sb, uint64_t off, const uint8_t **p);
  * Errors: PQUIC_ERR_INVAL if the range passes the written data, leaves a gap
  * after sent_hi, or fin is set without a FIN at off + len; PQUIC_ERR_NOMEM
  * (resending the middle of a lost range splits it). On error nothing changed.
+ * Never fails when [off, off + len) starts where the range returned by
+ * pq_sendbuf_next starts and is no longer (with that range's fin, or none):
+ * that only trims the front of a lost range or extends sent_hi.
  */
 int pq_sendbuf_sent(pq_sendbuf *sb, uint64_t off, uint64_t len, bool fin);
 

@@ -414,8 +414,10 @@ static void sendbuf_op(input *in) {
     CHECK(got.fin == want.fin && got.retransmit == want.retransmit);
     CHECK(pq_sendbuf_copy(&S.sb, got.off, buf, got.len) == 0);
     CHECK(memcmp(buf, S.bytes + got.off, got.len) == 0);
-    if (s_sent(got.off, got.len, got.fin))
-      s_track(got.off, got.len, got.fin);
+    /* What next() offered is reported without allocating: it must succeed
+     * even with a failure armed. */
+    CHECK(s_sent(got.off, got.len, got.fin));
+    s_track(got.off, got.len, got.fin);
     break;
   }
   case 4:
@@ -519,7 +521,9 @@ MODEL static bool v_alone(uint64_t lo, uint64_t end) {
 }
 
 MODEL static void v_frame(uint8_t *frame, uint64_t off, uint64_t len, bool corrupt) {
-  for (uint64_t i = 0; i < len && off + len <= RSPAN; i++)
+  if (off > RSPAN || len > RSPAN - off)
+    return; /* no bytes outside the span (the insert must fail or be empty) */
+  for (uint64_t i = 0; i < len; i++)
     frame[i] = (uint8_t)(truth(off + i) ^ (corrupt ? 0xa5 : 0));
 }
 

@@ -417,7 +417,10 @@ static void test_differential(void **state) {
         assert_true(r.len <= sizeof(buf));
         assert_int_equal(pq_sendbuf_copy(&sb, r.off, buf, r.len), 0);
         assert_memory_equal(buf, m.bytes + r.off, r.len);
+        /* Reporting what next() offered never allocates, so never fails. */
+        pq_alloc_fail_after(0);
         assert_int_equal(pq_sendbuf_sent(&sb, r.off, r.len, r.fin), 0);
+        pq_alloc_fail_after(-1);
         for (uint64_t i = r.off; i < r.off + r.len; i++)
           if (m.st[i] != ACKED)
             set_state(&m, i, INFLIGHT);
