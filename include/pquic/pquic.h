@@ -185,6 +185,14 @@ const char *pquic_cnx_alpn(const pquic_cnx *cnx);
 const char *pquic_cnx_cipher(const pquic_cnx *cnx);
 uint32_t pquic_cnx_version(const pquic_cnx *cnx);
 
+/* Client: moves the connection to a new local address (active migration,
+ * RFC 9000 9.2), with a fresh connection ID; the new path is validated as
+ * it is used. Datagrams for it come out of pquic_endpoint_output with that
+ * local address in pquic_send_info. Errors: PQUIC_ERR_STATE (handshake not
+ * confirmed, peer disabled migration, no spare connection ID),
+ * PQUIC_ERR_LIMIT, PQUIC_ERR_INVAL. */
+int pquic_cnx_migrate(pquic_cnx *cnx, const struct sockaddr *local, uint64_t now);
+
 /* Closes the connection with an application error code (CONNECTION_CLOSE
  * 0x1d), or a transport NO_ERROR when app is 0 and code is 0. */
 int pquic_cnx_close(pquic_cnx *cnx, uint64_t app_error, const char *reason, uint64_t now);
@@ -202,6 +210,7 @@ typedef struct pquic_stats {
   uint64_t handshake_duration_us;
   uint64_t key_updates;
   uint64_t streams_opened;
+  uint64_t migrations;                          /* changes of the path in use */
 } pquic_stats;
 
 void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st);

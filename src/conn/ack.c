@@ -165,7 +165,7 @@ void pq_ack_on_frame(pq_cnx *cnx, pq_pkt *pkt, const pq_ack_frame *ack, int with
   if (st->newly_acked == 0 && !st->largest_newly)
     return; /* nothing new (RFC 9002 A.7: no RTT sample, no loss detection) */
   if (st->largest_newly && st->eliciting_newly) {
-    pq_path *path = st->largest_path ? st->largest_path : pq_cnx_path0(cnx);
+    pq_path *path = st->largest_path ? st->largest_path : pq_cnx_active_path(cnx);
     uint64_t latest = now > st->largest_time_sent ? now - st->largest_time_sent : 0;
     uint64_t delay = 0;
     if (epoch == PQ_EPOCH_APP) {
@@ -175,7 +175,7 @@ void pq_ack_on_frame(pq_cnx *cnx, pq_pkt *pkt, const pq_ack_frame *ack, int with
     (void)pq_op_update_rtt(cnx, path, latest, delay);
   }
   if (with_ecn)
-    (void)pq_op_process_ecn_counts(cnx, (uint64_t)epoch, pq_cnx_path0(cnx), ack->ecn,
+    (void)pq_op_process_ecn_counts(cnx, (uint64_t)epoch, pq_cnx_active_path(cnx), ack->ecn,
                                    st->newly_acked);
   (void)pq_op_detect_lost_packets(cnx, (uint64_t)epoch, now);
   /* The PTO backoff resets, except for a client whose address the server

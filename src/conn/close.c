@@ -29,7 +29,7 @@ PQ_OPIMPL uint64_t opimpl_connection_error(pq_cnx *cnx, uint64_t wire_error, uin
 PQ_OP_ADAPTER(connection_error)
 
 static uint64_t three_ptos(pq_cnx *cnx) {
-  return 3 * pq_op_compute_pto(cnx, pq_cnx_path0(cnx), PQ_EPOCH_APP);
+  return 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
 }
 
 PQ_OPIMPL uint64_t opimpl_enter_closing(pq_cnx *cnx, uint64_t now) {

@@ -98,6 +98,9 @@ struct pquic_cnx {
   /* paths */
   pq_path paths[PQ_MAX_PATHS];
   uint32_t n_paths;
+  uint32_t active_path;      /* index of the path in use */
+  uint32_t fallback_path;    /* validated path to return to if migration fails */
+  uint8_t probe_only;        /* building a path-probing datagram */
 
   /* packet-number spaces and keys */
   pq_space spaces[PQ_EPOCH_COUNT];
@@ -194,8 +197,8 @@ struct pquic_cnx {
   void *user;
 };
 
-/* Path 0 is the path the connection started on. */
-static inline pq_path *pq_cnx_path0(pq_cnx *cnx) { return &cnx->paths[0]; }
+/* The path in use (the one the connection started on, until migration). */
+static inline pq_path *pq_cnx_active_path(pq_cnx *cnx) { return &cnx->paths[cnx->active_path]; }
 
 /* Encryption level of a space's long-header packets; 1-RTT for APP. */
 static inline int pq_epoch_level(int epoch) {

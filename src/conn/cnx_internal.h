@@ -32,6 +32,19 @@ int pq_cnx_new_local_cid(pq_cnx *cnx, pq_local_cid **out);
 /* The peer CID used on a path. */
 const pq_cid *pq_cnx_peer_cid(pq_cnx *cnx, const pq_path *path);
 
+/* --- paths (path.c) --- */
+void pq_path_init(pq_cnx *cnx, pq_path *p, const struct sockaddr *local,
+                  const struct sockaddr *remote);
+/* The path of a datagram from `remote`; a server creates one for a new
+ * address (migration, NAT rebinding). NULL if the datagram must be dropped. */
+pq_path *pq_cnx_path_for(pq_cnx *cnx, const struct sockaddr *local, const struct sockaddr *remote);
+/* After a packet was processed: a non-probing packet of the highest number
+ * on another path moves the connection there (RFC 9000 9.3). */
+void pq_path_after_packet(pq_cnx *cnx, pq_pkt *pkt);
+/* A non-active path with PATH_CHALLENGE or PATH_RESPONSE to send. */
+pq_path *pq_path_probe_pending(pq_cnx *cnx);
+void pq_path_validation_failed(pq_cnx *cnx, pq_path *p);
+
 /* --- stateless reset (cid.c) --- */
 void pq_cnx_stateless_reset(pq_endpoint *ep, const uint8_t *data, size_t len,
                             const struct sockaddr *local, const struct sockaddr *remote);

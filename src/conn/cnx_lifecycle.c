@@ -69,22 +69,6 @@ static void space_free(pq_space *sp) {
   pq_recvbuf_free(&sp->crypto_in);
 }
 
-static void path_init(pq_cnx *cnx, pq_path *p, const struct sockaddr *local,
-                      const struct sockaddr *remote) {
-  const pquic_settings *s = &cnx->ep->cfg.settings;
-  memset(p, 0, sizeof *p);
-  if (local)
-    memcpy(&p->local, local, pq_sockaddr_len(local));
-  memcpy(&p->remote, remote, pq_sockaddr_len(remote));
-  p->max_udp_payload = s->initial_udp_payload_size;
-  p->smoothed_rtt = s->initial_rtt_us;
-  p->rttvar = s->initial_rtt_us / 2;
-  p->recovery_start = PQ_TIME_NEVER;
-  p->validation_deadline = PQ_TIME_NEVER;
-  /* A client trusts the address it chose to contact (RFC 9000 8.1). */
-  p->validated = !cnx->is_server;
-}
-
 int pq_cnx_new_local_cid(pq_cnx *cnx, pq_local_cid **out) {
   pq_local_cid *slot = NULL;
   for (size_t i = 0; i < PQ_MAX_LOCAL_CIDS; i++) {
@@ -145,7 +129,7 @@ int pq_cnx_new(pq_endpoint *ep, int is_server, uint32_t version, const struct so
     space_init(&cnx->spaces[e]);
   pq_u64map_init(&cnx->streams, pq_ep_random64(ep));
   cnx->n_paths = 1;
-  path_init(cnx, &cnx->paths[0], local, remote);
+  pq_path_init(cnx, &cnx->paths[0], local, remote);
 
   /* Our limits, as advertised in our transport parameters. */
   cnx->max_data_recv = s->initial_max_data;

@@ -34,7 +34,7 @@ static int put(pq_opkt *o, const pq_frame *f, uint64_t type_key, uint64_t id, ui
   return 1;
 }
 
-static void write_path_frames(pq_cnx *cnx, pq_opkt *o) {
+void pq_control_write_path_frames(pq_cnx *cnx, pq_opkt *o) {
   pq_path *p = o->path;
   pq_frame f;
   if (p->response_pending) {
@@ -183,7 +183,7 @@ PQ_OPIMPL uint64_t opimpl_write_control_frames(pq_cnx *cnx, pq_opkt *o) {
     if (n && put(o, &f, PQ_FT_NEW_TOKEN, 0, 0))
       cnx->new_token_pending = 0;
   }
-  write_path_frames(cnx, o);
+  pq_control_write_path_frames(cnx, o);
   write_limits(cnx, o);
   write_cid_frames(cnx, o);
   write_streams_ctl(cnx, o);

@@ -312,14 +312,6 @@ static void answer_unknown_version(pq_endpoint *ep, const pq_header *h, size_t d
 
 /* --- input --- */
 
-static pq_path *find_path(pq_cnx *cnx, const struct sockaddr *remote) {
-  for (uint32_t i = 0; i < cnx->n_paths; i++) {
-    if (pq_sockaddr_eq((const struct sockaddr *)&cnx->paths[i].remote, remote))
-      return &cnx->paths[i];
-  }
-  return NULL;
-}
-
 /* Answers an Initial with a Retry carrying a token that remembers the
  * client's address and first DCID (RFC 9000 8.1.2, 17.2.5). */
 static void send_retry(pq_endpoint *ep, const pq_header *h, const struct sockaddr *local,
@@ -413,10 +405,8 @@ int pquic_endpoint_input(pquic_endpoint *ep, const uint8_t *data, size_t len,
       return 0;
     }
   }
-  pq_path *path = find_path(cnx, remote);
+  pq_path *path = pq_cnx_path_for(cnx, local, remote);
   if (!path) {
-    /* Migration arrives with its own issue; until then packets from an
-     * unknown address are dropped. */
     ep->dropped_datagrams++;
     return 0;
   }

@@ -8,7 +8,7 @@
  * round trips: the window, not the reader, is the bottleneck. */
 static uint64_t tune(pq_cnx *cnx, uint64_t window, uint64_t *epoch_start, uint64_t ceiling,
                      uint64_t now) {
-  uint64_t srtt = pq_cnx_path0(cnx)->smoothed_rtt;
+  uint64_t srtt = pq_cnx_active_path(cnx)->smoothed_rtt;
   if (now - *epoch_start < 2 * srtt && window < ceiling) {
     window *= 2;
     if (window > ceiling)

@@ -34,6 +34,9 @@ void pq_flow_on_data_blocked(pq_cnx *cnx, uint64_t limit);
 void pq_cid_on_new(pq_cnx *cnx, const pq_new_cid_frame *f);
 void pq_cid_on_retire(pq_cnx *cnx, pq_pkt *pkt, uint64_t seq);
 
+/* control.c */
+void pq_control_write_path_frames(pq_cnx *cnx, pq_opkt *o);
+
 /* path.c */
 void pq_path_on_challenge(pq_cnx *cnx, pq_pkt *pkt, const uint8_t data[8]);
 void pq_path_on_response(pq_cnx *cnx, pq_pkt *pkt, const uint8_t data[8]);

@@ -151,8 +151,10 @@ PQ_OPIMPL uint64_t opimpl_handshake_completed(pq_cnx *cnx, uint64_t now) {
                  "no transport parameters from the peer");
     return 0;
   }
-  if (!pq_cnx_closing(cnx))
+  if (!pq_cnx_closing(cnx)) {
     pq_cnx_set_state(cnx, PQ_CNX_ACTIVE);
+    pq_cid_issue_initial(cnx); /* spare CIDs for migration (RFC 9000 5.1.1) */
+  }
   if (cnx->is_server) {
     /* The server's handshake is confirmed on completion (RFC 9001 4.1.2). */
     cnx->handshake_done_pending = 1;

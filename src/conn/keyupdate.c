@@ -68,7 +68,7 @@ void pq_cnx_peer_key_update(pq_cnx *cnx, uint64_t pn) {
   cnx->read_phase ^= 1;
   cnx->read_phase_start_pn = pn;
   /* Old-phase packets may still arrive for a while (RFC 9001 6.5). */
-  cnx->rprev_until = cnx->now + 3 * pq_op_compute_pto(cnx, pq_cnx_path0(cnx), PQ_EPOCH_APP);
+  cnx->rprev_until = cnx->now + 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
   /* Follow the peer with our write keys (RFC 9001 6.2), unless we started
    * this update ourselves. */
   if (cnx->key_phase != cnx->read_phase && next_write_phase(cnx) == 0)

@@ -172,6 +172,7 @@ PQ_OPIMPL uint64_t opimpl_incoming_packet(pq_cnx *cnx, pq_pkt *pkt) {
   if (pq_cnx_closing(cnx) && cnx->state != PQ_CNX_CLOSING)
     return 0;
   (void)pq_op_record_received_packet(cnx, pkt);
+  pq_path_after_packet(cnx, pkt);
   (void)pq_op_update_idle_timer(cnx, cnx->now, 0);
   (void)pq_op_packet_received(cnx, pkt);
   return 0;

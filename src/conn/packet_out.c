@@ -31,6 +31,8 @@ static int space_wants_send(pq_cnx *cnx, int epoch, uint64_t now) {
     return 0;
   if (pq_cnx_closing(cnx))
     return cnx->close_pending;
+  if (cnx->probe_only)
+    return epoch == PQ_EPOCH_APP && cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT];
   pq_sendbuf_range r;
   if (sp->probe_pending || pq_sendbuf_next(&sp->crypto_out, UINT64_MAX, 1, &r))
     return 1;
@@ -53,7 +55,7 @@ PQ_OP_ADAPTER(select_packet_epoch)
 
 PQ_OPIMPL uint64_t opimpl_select_sending_path(pq_cnx *cnx, uint64_t now) {
   (void)now;
-  return (uint64_t)(uintptr_t)pq_cnx_path0(cnx);
+  return (uint64_t)(uintptr_t)pq_cnx_active_path(cnx);
 }
 PQ_OP_ADAPTER(select_sending_path)
 
@@ -118,8 +120,8 @@ PQ_OPIMPL uint64_t opimpl_write_packet_header(pq_cnx *cnx, pq_opkt *o) {
 PQ_OP_ADAPTER(write_packet_header)
 
 PQ_OPIMPL uint64_t opimpl_check_amplification_limit(pq_cnx *cnx, pq_path *path) {
-  (void)cnx;
-  if (path->validated)
+  /* Only servers are limited, until the address is validated (RFC 9000 8). */
+  if (!cnx->is_server || path->validated)
     return UINT64_MAX;
   uint64_t limit = 3 * path->bytes_received;
   return limit > path->bytes_sent ? limit - path->bytes_sent : 0;
@@ -182,6 +184,18 @@ PQ_OPIMPL uint64_t opimpl_schedule_frames(pq_cnx *cnx, pq_opkt *o) {
   pq_space *sp = &cnx->spaces[o->epoch];
   if (pq_cnx_closing(cnx))
     return pq_op_write_connection_close(cnx, o);
+  if (cnx->probe_only) {
+    /* A path probe: PATH_CHALLENGE / PATH_RESPONSE, padded to 1200 bytes
+     * (RFC 9000 8.2.1) within the amplification limit. */
+    pq_control_write_path_frames(cnx, o);
+    size_t len = (size_t)(o->w.p - o->start) + 16;
+    size_t pad = len < 1200 ? 1200 - len : 0;
+    if (pad > pq_opkt_room(o))
+      pad = pq_opkt_room(o);
+    memset(o->w.p, 0, pad);
+    o->w.p += pad;
+    return 0;
+  }
   if (sp->ack_pending)
     PQ_OP_CHECK(pq_op_write_ack_frame(cnx, o));
   if (o->ack_only_ok)
@@ -393,8 +407,24 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   pq_cnx_run_timers(cnx, now);
   if (cnx->state == PQ_CNX_CLOSED || cnx->state == PQ_CNX_DRAINING || cnx->op.fault)
     return 0;
+  /* Path probes on other paths go first, one datagram at a time. */
+  pq_path *path = cnx->handshake_confirmed ? pq_path_probe_pending(cnx) : NULL;
+  if (path) {
+    uint64_t out[1] = {0};
+    cnx->probe_only = 1;
+    uint64_t rc = pq_op_prepare_datagram(cnx, path, buf, cap < path->max_udp_payload ? cap : path->max_udp_payload, now, out);
+    cnx->probe_only = 0;
+    if (!pq_op_failed(rc) && out[0] > 0 && out[0] <= cap) {
+      memset(info, 0, sizeof *info);
+      info->local = path->local;
+      info->remote = path->remote;
+      info->segment_size = (size_t)out[0];
+      info->count = 1;
+      return (int)out[0];
+    }
+  }
   uint64_t pv = pq_op_select_sending_path(cnx, now);
-  pq_path *path = (pq_path *)(uintptr_t)pv;
+  path = (pq_path *)(uintptr_t)pv;
   if (pq_op_failed(pv) || !path)
     return 0;
   size_t seg = path->max_udp_payload;

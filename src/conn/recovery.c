@@ -123,7 +123,7 @@ PQ_OP_ADAPTER(compute_pto)
 /* Lost packets stay listed (flagged) for a while so that a late
  * acknowledgement reveals a spurious loss; forget them after 3 PTOs. */
 static void purge_lost(pq_cnx *cnx, pq_space *sp, uint64_t now) {
-  uint64_t keep = 3 * pq_cnx_pto_base(cnx, pq_cnx_path0(cnx));
+  uint64_t keep = 3 * pq_cnx_pto_base(cnx, pq_cnx_active_path(cnx));
   pq_sent_pkt *p = sp->sent_head;
   while (p) {
     pq_sent_pkt *next = p->next;
@@ -161,13 +161,14 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
   purge_lost(cnx, sp, now);
   if (sp->largest_acked == PQ_PN_NONE)
     return 0;
-  pq_path *path = pq_cnx_path0(cnx);
+  pq_path *path = pq_cnx_active_path(cnx);
   uint64_t rtt = path->latest_rtt > path->smoothed_rtt ? path->latest_rtt : path->smoothed_rtt;
   uint64_t loss_delay = rtt + (rtt >> cnx->time_threshold_shift);
   if (loss_delay < PQ_GRANULARITY)
     loss_delay = PQ_GRANULARITY;
   uint64_t lost_send_time = now > loss_delay ? now - loss_delay : 0;
   pq_sent_pkt *first_lost = NULL, *last_lost = NULL;
+  pq_path *lost_path = NULL;
   uint64_t largest_lost_time = 0;
   int any_in_flight_lost = 0;
   for (pq_sent_pkt *p = sp->sent_head; p && p->pn <= sp->largest_acked;) {
@@ -183,8 +184,10 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
         p->flags |= PQ_SENT_LOST_BY_TIME;
       if (p->flags & PQ_SENT_IN_FLIGHT) {
         any_in_flight_lost = 1;
-        if (p->time_sent > largest_lost_time)
+        if (p->time_sent > largest_lost_time) {
           largest_lost_time = p->time_sent;
+          lost_path = p->path; /* congestion is the lost packets' path's */
+        }
       }
       if (p->flags & PQ_SENT_ACK_ELICITING) {
         if (!first_lost)
@@ -201,10 +204,10 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
     }
     p = next;
   }
-  if (any_in_flight_lost) {
-    (void)pq_op_cc_on_congestion_event(cnx, path, largest_lost_time, now);
-    if (persistent_congestion(cnx, path, first_lost, last_lost))
-      (void)pq_op_cc_on_persistent_congestion(cnx, path);
+  if (any_in_flight_lost && lost_path) {
+    (void)pq_op_cc_on_congestion_event(cnx, lost_path, largest_lost_time, now);
+    if (persistent_congestion(cnx, lost_path, first_lost, last_lost))
+      (void)pq_op_cc_on_persistent_congestion(cnx, lost_path);
   }
   return 0;
 }
@@ -232,7 +235,7 @@ static int peer_validated_address(pq_cnx *cnx) {
 
 /* Earliest PTO deadline over the spaces, and its space. */
 static uint64_t pto_time(pq_cnx *cnx, int *space) {
-  pq_path *path = pq_cnx_path0(cnx);
+  pq_path *path = pq_cnx_active_path(cnx);
   uint64_t backoff = cnx->pto_count < 16 ? (1ull << cnx->pto_count) : (1ull << 16);
   uint64_t best = PQ_TIME_NEVER;
   int any_in_flight = 0;
@@ -270,7 +273,7 @@ PQ_OPIMPL uint64_t opimpl_set_loss_detection_timer(pq_cnx *cnx, uint64_t now) {
     cnx->loss_timer = earliest;
     return 0;
   }
-  pq_path *path = pq_cnx_path0(cnx);
+  pq_path *path = pq_cnx_active_path(cnx);
   if (cnx->is_server && pq_op_check_amplification_limit(cnx, path) == 0) {
     cnx->loss_timer = PQ_TIME_NEVER; /* cannot send anyway (RFC 9002 6.2.2.1) */
     return 0;

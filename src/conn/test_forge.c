@@ -15,7 +15,7 @@ int pq_test_forge_1rtt(pquic_cnx *cnx, const uint8_t *payload, size_t len, uint8
   if (!cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT] || pq_cnx_closing(cnx))
     return PQUIC_ERR_STATE;
   pq_space *sp = &cnx->spaces[PQ_EPOCH_APP];
-  pq_path *path = pq_cnx_path0(cnx);
+  pq_path *path = pq_cnx_active_path(cnx);
   const pq_cid *dcid = pq_cnx_peer_cid(cnx, path);
   pq_header_spec s;
   memset(&s, 0, sizeof s);

@@ -13,7 +13,7 @@ PQ_OPIMPL uint64_t opimpl_update_idle_timer(pq_cnx *cnx, uint64_t now, uint64_t 
   if (sent && cnx->idle_armed_by_send)
     return 0;
   cnx->idle_armed_by_send = sent != 0;
-  uint64_t pto = pq_op_compute_pto(cnx, pq_cnx_path0(cnx), PQ_EPOCH_APP);
+  uint64_t pto = pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
   if (pq_op_failed(pto))
     return pto; /* refused: the connection is being torn down */
   /* Saturating: a replaced compute_pto may return anything. */
@@ -41,11 +41,8 @@ PQ_OPIMPL uint64_t opimpl_timer_expired(pq_cnx *cnx, uint64_t param, uint64_t no
     break;
   case PQ_TIMER_PATH:
     for (uint32_t i = 0; i < cnx->n_paths; i++) {
-      pq_path *p = &cnx->paths[i];
-      if (p->validation_deadline <= now) {
-        p->validation_deadline = PQ_TIME_NEVER;
-        p->challenge_pending = 0;
-      }
+      if (cnx->paths[i].validation_deadline <= now)
+        pq_path_validation_failed(cnx, &cnx->paths[i]);
     }
     break;
   default:
@@ -88,7 +85,7 @@ PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
     return cnx->close_deadline;
   uint64_t t = min64(cnx->close_deadline, cnx->idle_deadline);
   uint64_t now = cnx->now;
-  pq_path *path = pq_cnx_path0(cnx);
+  pq_path *path = pq_cnx_active_path(cnx);
   int can_send = pq_op_check_amplification_limit(cnx, path) > 0;
   if (cnx->state == PQ_CNX_CLOSING)
     return cnx->close_pending && can_send ? now : cnx->close_deadline;
