@@ -114,6 +114,8 @@ PQ_OPIMPL uint64_t opimpl_process_ack_range(pq_cnx *cnx, uint64_t epoch, uint64_
       st->eliciting_newly |= (p->flags & PQ_SENT_ACK_ELICITING) != 0;
       st->newly_acked++;
     }
+    if (p->flags & PQ_SENT_ECT0)
+      st->newly_acked_ect0++;
     if (p->pn == st->largest) {
       st->largest_newly = !was_lost;
       st->largest_time_sent = p->time_sent;
@@ -174,9 +176,13 @@ void pq_ack_on_frame(pq_cnx *cnx, pq_pkt *pkt, const pq_ack_frame *ack, int with
     }
     (void)pq_op_update_rtt(cnx, path, latest, delay);
   }
-  if (with_ecn)
-    (void)pq_op_process_ecn_counts(cnx, (uint64_t)epoch, pq_cnx_active_path(cnx), ack->ecn,
-                                   st->newly_acked);
+  /* ECN validation also needs ACKs without counts (RFC 9000 13.4.2.1). */
+  if (with_ecn || st->newly_acked_ect0) {
+    static const uint64_t none[3] = {0, 0, 0};
+    pq_path *path = st->largest_path ? st->largest_path : pq_cnx_active_path(cnx);
+    (void)pq_op_process_ecn_counts(cnx, (uint64_t)epoch, path, with_ecn ? ack->ecn : none,
+                                   st->newly_acked_ect0 | (uint64_t)with_ecn << 63);
+  }
   (void)pq_op_detect_lost_packets(cnx, (uint64_t)epoch, now);
   /* The PTO backoff resets, except for a client whose address the server
    * may not have validated yet (RFC 9002 6.2.1). */

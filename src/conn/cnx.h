@@ -57,6 +57,7 @@ typedef struct pq_ack_state {
   uint64_t largest_time_sent;
   pq_path *largest_path;
   int eliciting_newly;      /* some newly acked packet was ack-eliciting */
+  uint64_t newly_acked_ect0; /* newly acknowledged packets sent with ECT(0) */
   uint64_t newly_acked;
 } pq_ack_state;
 
@@ -101,6 +102,7 @@ struct pquic_cnx {
   uint32_t active_path;      /* index of the path in use */
   uint32_t fallback_path;    /* validated path to return to if migration fails */
   uint8_t probe_only;        /* building a path-probing datagram */
+  uint8_t batch_ecn;         /* ECN codepoint of the datagrams being built */
 
   /* packet-number spaces and keys */
   pq_space spaces[PQ_EPOCH_COUNT];

@@ -45,6 +45,12 @@ void pq_path_after_packet(pq_cnx *cnx, pq_pkt *pkt);
 pq_path *pq_path_probe_pending(pq_cnx *cnx);
 void pq_path_validation_failed(pq_cnx *cnx, pq_path *p);
 
+/* --- ECN (ecn.c) --- */
+/* Whether the next batch on `path` is marked ECT(0). */
+int pq_ecn_mark(pq_cnx *cnx, pq_path *path, uint64_t now);
+void pq_ecn_on_sent(pq_path *path, int marked);
+void pq_ecn_check_testing(pq_cnx *cnx, pq_path *path, uint64_t now);
+
 /* --- stateless reset (cid.c) --- */
 void pq_cnx_stateless_reset(pq_endpoint *ep, const uint8_t *data, size_t len,
                             const struct sockaddr *local, const struct sockaddr *remote);

@@ -282,7 +282,12 @@ static void on_sent(pq_cnx *cnx, pq_opkt *o, size_t len, uint64_t now) {
   p->size = (uint32_t)len;
   p->epoch = o->epoch;
   p->flags = (uint8_t)((o->ack_eliciting ? PQ_SENT_ACK_ELICITING : 0) |
-                       (o->in_flight ? PQ_SENT_IN_FLIGHT : 0) | (o->is_probe ? PQ_SENT_PROBE : 0));
+                       (o->in_flight ? PQ_SENT_IN_FLIGHT : 0) | (o->is_probe ? PQ_SENT_PROBE : 0) |
+                       (cnx->batch_ecn == PQUIC_ECN_ECT0 ? PQ_SENT_ECT0 : 0));
+  if (cnx->batch_ecn == PQUIC_ECN_ECT0) {
+    sp->ecn_ect0_sent++;
+    pq_ecn_on_sent(o->path, 1);
+  }
   sp->next_pn = o->pn + 1;
   p->prev = sp->sent_tail;
   if (sp->sent_tail)
@@ -412,6 +417,7 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   if (path) {
     uint64_t out[1] = {0};
     cnx->probe_only = 1;
+    cnx->batch_ecn = pq_ecn_mark(cnx, path, now) ? PQUIC_ECN_ECT0 : PQUIC_ECN_NOT_ECT;
     uint64_t rc = pq_op_prepare_datagram(cnx, path, buf, cap < path->max_udp_payload ? cap : path->max_udp_payload, now, out);
     cnx->probe_only = 0;
     if (!pq_op_failed(rc) && out[0] > 0 && out[0] <= cap) {
@@ -420,6 +426,7 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
       info->remote = path->remote;
       info->segment_size = (size_t)out[0];
       info->count = 1;
+      info->ecn = cnx->batch_ecn;
       return (int)out[0];
     }
   }
@@ -428,6 +435,7 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   if (pq_op_failed(pv) || !path)
     return 0;
   size_t seg = path->max_udp_payload;
+  cnx->batch_ecn = pq_ecn_mark(cnx, path, now) ? PQUIC_ECN_ECT0 : PQUIC_ECN_NOT_ECT;
   uint32_t max_segs = cnx->ep->cfg.settings.max_gso_segments;
   size_t total = 0, first = 0, count = 0;
   while (count < (max_segs ? max_segs : 1)) {
@@ -453,7 +461,7 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   info->remote = path->remote;
   info->segment_size = first;
   info->count = count;
-  info->ecn = PQUIC_ECN_NOT_ECT;
+  info->ecn = cnx->batch_ecn;
   return (int)total;
 }
 

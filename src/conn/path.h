@@ -7,6 +7,8 @@
 
 #include "conn/types.h"
 
+enum { PQ_ECN_TESTING = 0, PQ_ECN_UNKNOWN, PQ_ECN_CAPABLE, PQ_ECN_FAILED };
+
 /* CUBIC's state (RFC 9438), in bytes and microseconds. */
 typedef struct pq_cubic {
   double w_max;           /* window before the last reduction */
@@ -58,6 +60,12 @@ struct pq_path {
   uint64_t spin_pn;
 
   uint64_t peer_cid_seq;     /* sequence number of the peer CID used here */
+
+  /* ECN (RFC 9000 13.4): testing with the first packets, then capable or
+   * failed; counts are per packet-number space in pq_space. */
+  uint8_t ecn_state;
+  uint32_t ecn_testing_sent;   /* ECT packets sent while testing */
+  uint64_t ecn_testing_start;
 };
 
 #endif

@@ -335,21 +335,6 @@ PQ_OPIMPL uint64_t opimpl_on_loss_detection_timeout(pq_cnx *cnx, uint64_t now) {
 }
 PQ_OP_ADAPTER(on_loss_detection_timeout)
 
-PQ_OPIMPL uint64_t opimpl_process_ecn_counts(pq_cnx *cnx, uint64_t epoch, pq_path *path,
-                                             const uint64_t *counts, uint64_t newly_acked_ect) {
-  (void)newly_acked_ect;
-  pq_space *sp = &cnx->spaces[epoch];
-  /* New CE marks are a congestion signal (RFC 9002 7.1). */
-  if (counts[PQ_ECN_CE] > sp->ecn_acked[PQ_ECN_CE] && cnx->ack.largest_newly)
-    (void)pq_op_cc_on_congestion_event(cnx, path, cnx->ack.largest_time_sent, cnx->now);
-  for (int i = 0; i < 3; i++) {
-    if (counts[i] > sp->ecn_acked[i])
-      sp->ecn_acked[i] = counts[i];
-  }
-  return 0;
-}
-PQ_OP_ADAPTER(process_ecn_counts)
-
 void pq_recovery_drop_space(pq_cnx *cnx, int epoch) {
   pq_space *sp = &cnx->spaces[epoch];
   pq_sent_pkt *p = sp->sent_head;
@@ -417,4 +402,4 @@ PQ_OP_DEFAULTS(recovery, PQ_OP_DEFAULT(on_packet_acked), PQ_OP_DEFAULT(update_rt
                PQ_OP_DEFAULT(compute_pto), PQ_OP_DEFAULT(detect_lost_packets),
                PQ_OP_DEFAULT(on_packet_lost), PQ_OP_DEFAULT(set_loss_detection_timer),
                PQ_OP_DEFAULT(queue_probe), PQ_OP_DEFAULT(on_loss_detection_timeout),
-               PQ_OP_DEFAULT(process_ecn_counts), PQ_OP_DEFAULT(discard_epoch))
+               PQ_OP_DEFAULT(discard_epoch))

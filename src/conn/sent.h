@@ -39,6 +39,7 @@ enum {
   PQ_SENT_MTU_PROBE = 1u << 4,
   PQ_SENT_RETRANSMITTED = 1u << 5, /* its frames were resent */
   PQ_SENT_LOST_BY_TIME = 1u << 6,  /* declared lost by the time threshold */
+  PQ_SENT_ECT0 = 1u << 7,          /* sent with the ECT(0) codepoint */
 };
 
 #define PQ_SENT_INLINE_FRAMES 4

@@ -20,6 +20,7 @@ typedef struct pq_space {
   uint64_t loss_time;              /* time-threshold loss timer, or NEVER */
   uint64_t last_eliciting_sent;    /* time_of_last_ack_eliciting_packet */
   uint64_t ecn_acked[3];           /* ECN counts last reported by the peer */
+  uint64_t ecn_ect0_sent;          /* packets sent with ECT(0) */
 
   /* receiving */
   pq_ranges recv;                  /* packet numbers to acknowledge */
