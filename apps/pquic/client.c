@@ -129,6 +129,11 @@ static int resolve(cconn *c) {
   memset(&c->remote, 0, sizeof c->remote);
   memcpy(&c->remote, ai->ai_addr, ai->ai_addrlen);
   freeaddrinfo(ai);
+  /* Name the address used in messages when the URL gave a name. */
+  char addr[80];
+  pq_io_addr_format((const struct sockaddr *)&c->remote, addr, sizeof addr);
+  if (strcmp(addr, c->where) != 0 && !c->u->ipv6)
+    snprintf(c->where, sizeof c->where, "%.180s:%u (%s)", c->u->host, (unsigned)c->u->port, addr);
   return 0;
 }
 
