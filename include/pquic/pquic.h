@@ -211,6 +211,7 @@ typedef struct pquic_stats {
   uint64_t key_updates;
   uint64_t streams_opened;
   uint64_t migrations;                          /* changes of the path in use */
+  uint64_t max_udp_payload;                     /* datagram size in use (PMTU discovery) */
 } pquic_stats;
 
 void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st);

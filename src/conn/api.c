@@ -37,6 +37,7 @@ void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st) {
   st->cwnd = p->cwnd;
   st->bytes_in_flight = p->bytes_in_flight;
   st->ssthresh = p->ssthresh;
+  st->max_udp_payload = p->max_udp_payload;
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {

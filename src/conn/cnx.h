@@ -103,6 +103,7 @@ struct pquic_cnx {
   uint32_t fallback_path;    /* validated path to return to if migration fails */
   uint8_t probe_only;        /* building a path-probing datagram */
   uint8_t batch_ecn;         /* ECN codepoint of the datagrams being built */
+  uint8_t mtu_probe;         /* building a PMTU probe */
 
   /* packet-number spaces and keys */
   pq_space spaces[PQ_EPOCH_COUNT];

@@ -45,6 +45,11 @@ void pq_path_after_packet(pq_cnx *cnx, pq_pkt *pkt);
 pq_path *pq_path_probe_pending(pq_cnx *cnx);
 void pq_path_validation_failed(pq_cnx *cnx, pq_path *p);
 
+/* --- PMTU discovery (pmtud.c) --- */
+void pq_pmtud_on_sent(pq_path *path, uint32_t size);
+void pq_pmtud_on_acked(pq_cnx *cnx, const pq_sent_pkt *sp);
+void pq_pmtud_on_lost(pq_cnx *cnx, const pq_sent_pkt *sp);
+
 /* --- ECN (ecn.c) --- */
 /* Whether the next batch on `path` is marked ECT(0). */
 int pq_ecn_mark(pq_cnx *cnx, pq_path *path, uint64_t now);

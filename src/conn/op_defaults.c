@@ -7,7 +7,7 @@
 
 #define PQ_GROUPS(X)                                                                               \
   X(handshake) X(packet_in) X(frames) X(packet_out) X(ack) X(recovery) X(cc) X(streams) X(flow)   \
-  X(control) X(transport_params) X(close) X(timers) X(cid) X(path) X(vn_retry) X(keyupdate) X(ecn)
+  X(control) X(transport_params) X(close) X(timers) X(cid) X(path) X(vn_retry) X(keyupdate) X(ecn) X(pmtud)
 
 #define DECLARE_(g)                                                                                \
   extern const pq_op_default pq_op_defaults_##g[];                                                 \

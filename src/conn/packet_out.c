@@ -31,7 +31,7 @@ static int space_wants_send(pq_cnx *cnx, int epoch, uint64_t now) {
     return 0;
   if (pq_cnx_closing(cnx))
     return cnx->close_pending;
-  if (cnx->probe_only)
+  if (cnx->probe_only || cnx->mtu_probe)
     return epoch == PQ_EPOCH_APP && cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT];
   pq_sendbuf_range r;
   if (sp->probe_pending || pq_sendbuf_next(&sp->crypto_out, UINT64_MAX, 1, &r))
@@ -184,6 +184,18 @@ PQ_OPIMPL uint64_t opimpl_schedule_frames(pq_cnx *cnx, pq_opkt *o) {
   pq_space *sp = &cnx->spaces[o->epoch];
   if (pq_cnx_closing(cnx))
     return pq_op_write_connection_close(cnx, o);
+  if (cnx->mtu_probe) {
+    /* PING and PADDING to the probe's full size (RFC 9000 14.4). */
+    if (pq_opkt_room(o) < 1)
+      return 0;
+    (void)pq_put_u8(&o->w, PQ_FT_PING);
+    (void)pq_sent_add_frame(o->sp, PQ_FT_PING);
+    size_t pad = pq_opkt_room(o);
+    memset(o->w.p, 0, pad);
+    o->w.p += pad;
+    o->ack_eliciting = o->in_flight = 1;
+    return 0;
+  }
   if (cnx->probe_only) {
     /* A path probe: PATH_CHALLENGE / PATH_RESPONSE, padded to 1200 bytes
      * (RFC 9000 8.2.1) within the amplification limit. */
@@ -284,6 +296,10 @@ static void on_sent(pq_cnx *cnx, pq_opkt *o, size_t len, uint64_t now) {
   p->flags = (uint8_t)((o->ack_eliciting ? PQ_SENT_ACK_ELICITING : 0) |
                        (o->in_flight ? PQ_SENT_IN_FLIGHT : 0) | (o->is_probe ? PQ_SENT_PROBE : 0) |
                        (cnx->batch_ecn == PQUIC_ECN_ECT0 ? PQ_SENT_ECT0 : 0));
+  if (cnx->mtu_probe) {
+    p->flags |= PQ_SENT_MTU_PROBE;
+    pq_pmtud_on_sent(o->path, (uint32_t)len);
+  }
   if (cnx->batch_ecn == PQUIC_ECN_ECT0) {
     sp->ecn_ect0_sent++;
     pq_ecn_on_sent(o->path, 1);
@@ -434,6 +450,25 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   path = (pq_path *)(uintptr_t)pv;
   if (pq_op_failed(pv) || !path)
     return 0;
+  /* A PMTU probe, alone in its datagram, when the window has room. */
+  uint64_t probe = pq_op_pmtu_probe_size(cnx, path, now);
+  if (probe && !pq_op_failed(probe) && probe <= cap && probe <= 65527 &&
+      pq_op_cc_available(cnx, path) >= probe) {
+    uint64_t out[1] = {0};
+    cnx->mtu_probe = 1;
+    cnx->batch_ecn = pq_ecn_mark(cnx, path, now) ? PQUIC_ECN_ECT0 : PQUIC_ECN_NOT_ECT;
+    uint64_t rc = pq_op_prepare_datagram(cnx, path, buf, (size_t)probe, now, out);
+    cnx->mtu_probe = 0;
+    if (!pq_op_failed(rc) && out[0] == probe) {
+      memset(info, 0, sizeof *info);
+      info->local = path->local;
+      info->remote = path->remote;
+      info->segment_size = (size_t)out[0];
+      info->count = 1;
+      info->ecn = cnx->batch_ecn;
+      return (int)out[0];
+    }
+  }
   size_t seg = path->max_udp_payload;
   cnx->batch_ecn = pq_ecn_mark(cnx, path, now) ? PQUIC_ECN_ECT0 : PQUIC_ECN_NOT_ECT;
   uint32_t max_segs = cnx->ep->cfg.settings.max_gso_segments;

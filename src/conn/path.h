@@ -66,6 +66,13 @@ struct pq_path {
   uint8_t ecn_state;
   uint32_t ecn_testing_sent;   /* ECT packets sent while testing */
   uint64_t ecn_testing_start;
+
+  /* DPLPMTUD (RFC 9000 14.3, RFC 8899): binary search between a confirmed
+   * size and a ceiling; one probe in flight at a time. */
+  uint32_t pmtu_lo, pmtu_hi;   /* confirmed, and largest size still possible */
+  uint32_t pmtu_probe;         /* size of the probe in flight, 0 if none */
+  uint8_t pmtu_fails;          /* consecutive losses of probes of this size */
+  uint64_t pmtu_next;          /* earliest time for the next probe */
 };
 
 #endif

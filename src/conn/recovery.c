@@ -67,6 +67,8 @@ PQ_OPIMPL uint64_t opimpl_on_packet_acked(pq_cnx *cnx, pq_sent_pkt *p, uint64_t 
     if (p->flags & PQ_SENT_IN_FLIGHT)
       (void)pq_op_cc_on_packet_acked(cnx, p->path, p, now);
   }
+  if (p->flags & PQ_SENT_MTU_PROBE)
+    pq_pmtud_on_acked(cnx, p);
   notify_frames(cnx, p, PQ_FATE_ACKED);
   (void)pq_op_packet_acked(cnx, p);
   unlink_sent(sp, p);
@@ -182,6 +184,15 @@ PQ_OPIMPL uint64_t opimpl_detect_lost_packets(pq_cnx *cnx, uint64_t epoch, uint6
       p->lost_largest = sp->largest_acked;
       if (by_time)
         p->flags |= PQ_SENT_LOST_BY_TIME;
+      if (p->flags & PQ_SENT_MTU_PROBE) {
+        /* Too big, not congestion (RFC 9000 14.4). */
+        uint64_t v = pq_op_on_packet_lost(cnx, p, now);
+        if (pq_op_failed(v))
+          return v;
+        pq_pmtud_on_lost(cnx, p);
+        p = next;
+        continue;
+      }
       if (p->flags & PQ_SENT_IN_FLIGHT) {
         any_in_flight_lost = 1;
         if (p->time_sent > largest_lost_time) {
