@@ -101,6 +101,10 @@ static void sink(cconn *c, request *r, const uint8_t *data, size_t len) {
     if (w < 0) {
       req_fail(c, r, "cannot write '%s': %s", r->fd == 1 ? "standard output" : r->name,
                strerror(errno));
+      /* Nothing more of this body is wanted: ask the server to stop. */
+      if (c->cnx)
+        pquic_stream_stop(c->cnx, (uint64_t)r->sid,
+                          c->proto == CPROTO_H3 ? H3_REQUEST_CANCELLED : 0);
       return;
     }
     data += w;

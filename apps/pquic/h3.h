@@ -71,5 +71,6 @@ const char *h3_strerror(int rc);
 #define H3_NO_ERROR 0x100u
 #define H3_INTERNAL_ERROR 0x102u
 #define H3_REQUEST_REJECTED 0x10bu
+#define H3_REQUEST_CANCELLED 0x10cu
 
 #endif

@@ -156,6 +156,7 @@ static int on_new_connection(pquic_cnx *cnx, void *user) {
 }
 
 static void conn_free(server *s, sconn *c) {
+  pquic_cnx_set_user(c->cnx, NULL);
   if (c->prev)
     c->prev->next = c->next;
   else
