@@ -86,7 +86,7 @@ loopback() {
   local alpn=$1
   mkdir root out
   head -c 1000000 /dev/urandom >root/file.bin
-  start_server --root "$WORK/root"
+  start_server --root "$WORK/root" --qlog-dir "$WORK/qlog"
   run 0 "" "$PQUIC" client --alpn "$alpn" --ca cert.pem --output out \
     "https://127.0.0.1:$PORT/file.bin" "https://127.0.0.1:$PORT/1000000"
   [[ $(wc -l <out.txt) -eq 1 ]] || die "expected one summary line, got: $(cat out.txt)"
@@ -103,6 +103,7 @@ loopback() {
   done
   grep -q '^bytes=4000000 ' out.txt || die "byte count with --streams: $(cat out.txt)"
   stop_server
+  [[ $(ls qlog | wc -l) -ge 2 ]] || die "no qlog file per connection in --qlog-dir"
 }
 
 case "$CASE" in
@@ -221,6 +222,22 @@ stdout_body)
   [[ $(cat out.txt) == "ABCDEFGHIJKLMNOPQRST" ]] || die "body on stdout: $(cat out.txt)"
   grep -Eq "$SUMMARY_RE" err.txt || die "summary on stderr: $(cat err.txt)"
   stop_server
+  ;;
+server_shutdown)
+  # SIGTERM during a transfer: the server closes the connection and leaves
+  # with status 0; the client reports the close and fails.
+  start_server --qlog-dir "$WORK/qlog"
+  timeout 30 "$PQUIC" client --ca cert.pem --discard "https://127.0.0.1:$PORT/1000000000000" \
+    >client.out 2>client.err &
+  client=$!
+  for _ in $(seq 200); do [[ -n "$(ls qlog 2>/dev/null)" ]] && break; sleep 0.05; done
+  sleep 0.3
+  stop_server
+  wait "$client"
+  rc=$?
+  [[ $rc -eq 1 ]] || die "client exited $rc after the server's shutdown"
+  grep -q "closed before the downloads completed: server shutting down" client.err ||
+    die "client message: $(cat client.err)"
   ;;
 loopback_h3) loopback h3 ;;
 loopback_hq) loopback hq-interop ;;
