@@ -39,6 +39,14 @@ bool pq_recvbuf_all_received(const pq_recvbuf *rb) {
   return pq_recvbuf_final_known(rb) && contig_end(rb) == rb->final_size;
 }
 
+/* Records the final size; if the reader already consumed everything, the
+ * storage it kept (a partly read chunk) is no longer needed. */
+static void set_final(pq_recvbuf *rb, uint64_t final_size) {
+  rb->final_size = final_size;
+  if (rb->read_off == final_size)
+    pq_chunkq_clear(&rb->data);
+}
+
 static int check_final(const pq_recvbuf *rb, uint64_t end, bool fin) {
   if (pq_recvbuf_final_known(rb))
     return end > rb->final_size || (fin && end != rb->final_size) ? PQUIC_ERR_FINAL_SIZE : 0;
@@ -87,7 +95,7 @@ int pq_recvbuf_insert(pq_recvbuf *rb, uint64_t off, const void *data, size_t len
   if (end > rb->highest)
     rb->highest = end;
   if (fin)
-    rb->final_size = end;
+    set_final(rb, end);
   return 0;
 }
 
@@ -97,7 +105,7 @@ int pq_recvbuf_reset(pq_recvbuf *rb, uint64_t final_size) {
   int err = check_final(rb, final_size, true);
   if (err)
     return err;
-  rb->final_size = final_size;
+  set_final(rb, final_size);
   return 0;
 }
 

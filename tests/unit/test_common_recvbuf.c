@@ -130,6 +130,24 @@ static void test_final_size(void **state) {
   assert_int_equal(pq_recvbuf_reset(&rb, 11), PQUIC_ERR_FINAL_SIZE);
   pq_recvbuf_free(&rb);
 
+  /* The FIN arrives after the reader consumed everything: the partly read
+   * chunk is freed then. */
+  pq_recvbuf_init(&rb);
+  assert_int_equal(pq_recvbuf_insert(&rb, 0, in, 100, false), 0);
+  assert_int_equal(pq_recvbuf_read(&rb, out, 100), 100);
+  assert_true(pq_recvbuf_allocated(&rb) > 0);
+  assert_false(pq_recvbuf_finished(&rb));
+  assert_int_equal(pq_recvbuf_insert(&rb, 100, NULL, 0, true), 0);
+  assert_true(pq_recvbuf_finished(&rb));
+  assert_int_equal(pq_recvbuf_allocated(&rb), 0);
+  pq_recvbuf_free(&rb);
+  pq_recvbuf_init(&rb); /* same with RESET_STREAM */
+  assert_int_equal(pq_recvbuf_insert(&rb, 0, in, 100, false), 0);
+  assert_int_equal(pq_recvbuf_read(&rb, out, 100), 100);
+  assert_int_equal(pq_recvbuf_reset(&rb, 100), 0);
+  assert_int_equal(pq_recvbuf_allocated(&rb), 0);
+  pq_recvbuf_free(&rb);
+
   /* An empty stream ended by a FIN. */
   pq_recvbuf_init(&rb);
   assert_int_equal(pq_recvbuf_insert(&rb, 0, NULL, 0, true), 0);
