@@ -218,12 +218,13 @@ static void start_requests(cconn *c) {
   }
 }
 
+/* The client offers one ALPN, so the protocol is known before the library
+ * reports the handshake: stream data that races the event is not lost. */
 void cconn_handshake_done(cconn *c) {
   if (c->handshake_done || c->finished)
     return;
   c->handshake_done = 1;
-  const char *alpn = pquic_cnx_alpn(c->cnx);
-  c->proto = strcmp(alpn, "hq-interop") == 0 ? CPROTO_HQ : CPROTO_H3;
+  c->proto = strcmp(c->cl->o.alpn, "hq-interop") == 0 ? CPROTO_HQ : CPROTO_H3;
   if (c->proto == CPROTO_H3) {
     int rv = h3_new(&c->h3, 0, &quic_h3_io, c->cnx, &client_handlers, c);
     if (rv == 0)
@@ -238,6 +239,8 @@ void cconn_handshake_done(cconn *c) {
 
 void cconn_on_data(cconn *c, int64_t sid) {
   static uint8_t buf[READ_CHUNK];
+  if (!c->handshake_done)
+    cconn_handshake_done(c);
   for (int i = 0; i < 1024 && c->cnx && !c->finished; i++) {
     int fin = 0;
     int64_t n = pquic_stream_read(c->cnx, (uint64_t)sid, buf, sizeof buf, &fin);

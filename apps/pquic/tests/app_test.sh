@@ -79,7 +79,7 @@ sys.stdout.buffer.write(bytes(out[:n]))
 EOF
 }
 
-SUMMARY_RE='^bytes=[0-9]+ seconds=[0-9]+\.[0-9]{3} goodput_mbps=[0-9]+\.[0-9] rtt_min_ms=[0-9]+\.[0-9]{2} rtt_ms=[0-9]+\.[0-9]{2} lost=[0-9]+ version=v1 cipher=TLS_[A-Z0-9_]+'
+SUMMARY_RE='^bytes=[0-9]+ seconds=[0-9]+\.[0-9]{3} goodput_mbps=[0-9]+\.[0-9] rtt_min_ms=[0-9]+\.[0-9]{2} rtt_ms=[0-9]+\.[0-9]{2} lost=[0-9]+ version=(v1|v2|0x[0-9a-f]{8}) cipher=TLS_[A-Z0-9_]+$'
 
 # 1 MB from a file under --root and 1 MB generated, checksums compared.
 loopback() {
