@@ -65,6 +65,10 @@ typedef struct pquic_settings {
   uint32_t max_gso_segments;        /* datagrams of one batch from pquic_endpoint_output */
   uint32_t key_update_interval;     /* initiate a key update every N packets (0: never; tests) */
   int retry;                        /* server: validate every new client address with Retry */
+  uint32_t version;                 /* client: version to start with; server: version it
+                                       prefers when the client supports it (RFC 9368).
+                                       0: client v1, server v2 */
+  int version_strict;               /* support only `version` (no negotiation) */
 } pquic_settings;
 
 /* Connection events, delivered through pquic_callbacks.on_event. */
@@ -118,7 +122,6 @@ typedef struct pquic_config {
   int insecure;                /* client: do not verify the server certificate */
   const char *alpn;            /* comma-separated, preference order, e.g. "h3,hq-interop" */
   const char *ciphers;         /* NULL or e.g. "aes128gcm,chacha20" */
-  uint32_t version;            /* QUIC version the client starts with */
   pquic_settings settings;
   pquic_callbacks callbacks;
   void *user;                  /* passed to callbacks */

@@ -108,6 +108,10 @@ struct pquic_cnx {
   /* packet-number spaces and keys */
   pq_space spaces[PQ_EPOCH_COUNT];
   pq_dir_keys rkeys[PQ_LEVELS], wkeys[PQ_LEVELS];
+  pq_dir_keys rkeys_orig;     /* Initial read keys of the version we started with */
+  uint8_t rkeys_orig_ok;
+  uint32_t orig_version;      /* version before compatible negotiation, 0 if none */
+  uint8_t version_restarted;  /* client: restarted once after Version Negotiation */
   uint8_t rkeys_ok[PQ_LEVELS], wkeys_ok[PQ_LEVELS];
   /* 1-RTT key phases (RFC 9001 6): rkeys[3]/wkeys[3] hold the current
    * ones; reordered packets of the previous read phase open with rprev
@@ -126,6 +130,7 @@ struct pquic_cnx {
   int handshake_complete, handshake_confirmed, handshake_done_pending;
   uint64_t handshake_done_time;
   char alpn[256];
+  char sni[256];
 
   /* transport parameters */
   pq_peer_params peer;

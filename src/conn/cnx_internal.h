@@ -76,6 +76,17 @@ int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name);
 int pq_cnx_encode_tp(pq_cnx *cnx, uint8_t *buf, size_t cap, size_t *len);
 int pq_cnx_decode_tp(pq_cnx *cnx, const uint8_t *data, size_t len);
 
+/* --- versions (version.c) --- */
+/* Versions we speak, preferred first; returns how many. */
+size_t pq_ep_versions(const pq_endpoint *ep, uint32_t out[2]);
+int pq_ep_version_ok(const pq_endpoint *ep, uint32_t version);
+/* Server, from the client's transport parameters: switch to our preferred
+ * compatible version if the client offers it. */
+int pq_cnx_server_negotiate(pq_cnx *cnx, const struct pq_tp *tp);
+/* Client: the server's first Initial uses `version`; follow it if it is a
+ * compatible version we offered. Returns 1 if switched. */
+int pq_cnx_client_follow(pq_cnx *cnx, uint32_t version);
+
 /* --- errors --- */
 /* Starts closing with a transport error (CONNECTION_CLOSE 0x1c). */
 void pq_cnx_error(pq_cnx *cnx, uint64_t wire_error, uint64_t frame_type, const char *reason);
@@ -101,6 +112,7 @@ pq_aead *pq_cnx_read_aead(pq_cnx *cnx, int bit, uint64_t pn, int *next);
 /* Key-phase housekeeping (keyupdate.c), from the timers. */
 void pq_cnx_key_timers(pq_cnx *cnx, uint64_t now);
 int pq_cnx_reset_initial_keys(pq_cnx *cnx);
+int pq_cnx_restart(pq_cnx *cnx, uint32_t version);
 
 /* --- recovery (recovery.c) --- */
 void pq_recovery_drop_space(pq_cnx *cnx, int epoch);

@@ -183,6 +183,36 @@ static int install_initial_keys(pq_cnx *cnx) {
 
 int pq_cnx_reset_initial_keys(pq_cnx *cnx) { return install_initial_keys(cnx); }
 
+/* A second connection attempt in another version after Version
+ * Negotiation (RFC 9368 2.1): new DCID, new TLS handshake, nothing kept
+ * from the first attempt but the connection's identity to the app. */
+int pq_cnx_restart(pq_cnx *cnx, uint32_t version) {
+  pq_tls_session_free(cnx->tls);
+  cnx->tls = NULL;
+  for (int e = 0; e < PQ_EPOCH_COUNT; e++) {
+    space_free(&cnx->spaces[e]);
+    space_init(&cnx->spaces[e]);
+  }
+  for (int l = 0; l < PQ_LEVELS; l++) {
+    pq_dir_keys_free(&cnx->rkeys[l]);
+    pq_dir_keys_free(&cnx->wkeys[l]);
+    cnx->rkeys_ok[l] = cnx->wkeys_ok[l] = 0;
+  }
+  pq_path *p = pq_cnx_active_path(cnx);
+  p->bytes_in_flight = 0;
+  cnx->loss_timer = PQ_TIME_NEVER;
+  cnx->pto_count = 0;
+  cnx->version = version;
+  uint8_t dcid[16];
+  pq_ep_random(cnx->ep, dcid, sizeof dcid);
+  pq_cid_set(&cnx->odcid, dcid, sizeof dcid);
+  cnx->peer_cids[0].cid = cnx->odcid;
+  int rc = install_initial_keys(cnx);
+  if (rc)
+    return rc;
+  return pq_cnx_tls_start(cnx, cnx->sni[0] ? cnx->sni : NULL);
+}
+
 int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
   int retried = token && token->kind == PQ_TOKEN_RETRY;
   pq_cid_set(&cnx->client_dcid, h->dcid, h->dcid_len);
@@ -219,7 +249,7 @@ int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct
       (remote->sa_family != AF_INET && remote->sa_family != AF_INET6))
     return PQUIC_ERR_INVAL;
   pq_cnx *cnx;
-  int rc = pq_cnx_new(ep, 0, ep->cfg.version, local, remote, now, &cnx);
+  int rc = pq_cnx_new(ep, 0, ep->cfg.settings.version, local, remote, now, &cnx);
   if (rc)
     return rc;
   /* The first DCID is random and at least 8 bytes (RFC 9000 7.2). */
@@ -230,6 +260,8 @@ int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct
   p->used = 1;
   p->seq = 0;
   p->cid = cnx->odcid;
+  if (server_name && strlen(server_name) < sizeof cnx->sni)
+    strcpy(cnx->sni, server_name); /* kept for a restart after Version Negotiation */
   if (ep->cfg.qlog_dir)
     (void)pq_qlog_attach(cnx, ep->cfg.qlog_dir); /* tracing is best effort */
   if ((rc = install_initial_keys(cnx)) != 0 || (rc = pq_cnx_tls_start(cnx, server_name)) != 0) {
@@ -262,6 +294,7 @@ void pq_cnx_free(pq_cnx *cnx) {
   }
   pq_phase_keys_free(&cnx->rnext);
   pq_phase_keys_free(&cnx->rprev);
+  pq_dir_keys_free(&cnx->rkeys_orig);
   pq_tls_session_free(cnx->tls);
   pq_qlog_close(cnx);
   pq_op_state_free(&cnx->op);

@@ -75,6 +75,7 @@ void pquic_settings_init(pquic_settings *s) {
   s->cid_length = 8;
   s->cc_algorithm = PQUIC_CC_CUBIC;
   s->max_gso_segments = 16;
+  s->version = 0; /* client starts in v1, server prefers v2 */
 }
 
 void pquic_config_init(pquic_config *cfg) {
@@ -82,7 +83,6 @@ void pquic_config_init(pquic_config *cfg) {
   cfg->struct_version = PQUIC_CONFIG_VERSION;
   cfg->struct_size = sizeof *cfg;
   cfg->alpn = "h3";
-  cfg->version = PQUIC_VERSION_1;
   pquic_settings_init(&cfg->settings);
 }
 
@@ -204,7 +204,8 @@ int pquic_endpoint_new(const pquic_config *cfg, pquic_endpoint **out) {
   int rc = check_settings(&cfg->settings);
   if (rc)
     return rc;
-  if (cfg->version != PQUIC_VERSION_1 && cfg->version != PQUIC_VERSION_2)
+  if (cfg->settings.version != 0 && cfg->settings.version != PQUIC_VERSION_1 &&
+      cfg->settings.version != PQUIC_VERSION_2)
     return PQUIC_ERR_INVAL;
   if (!pq_ops_defaults())
     return PQUIC_ERR_NOMEM;
@@ -212,6 +213,8 @@ int pquic_endpoint_new(const pquic_config *cfg, pquic_endpoint **out) {
   if (!ep)
     return PQUIC_ERR_NOMEM;
   ep->cfg = *cfg;
+  if (!ep->cfg.settings.version)
+    ep->cfg.settings.version = cfg->accept_incoming ? PQUIC_VERSION_2 : PQUIC_VERSION_1;
   if ((rc = own_strings(ep)) != 0)
     goto fail;
   uint8_t seed[32 + 32 + 16 + 32] = {0};
@@ -304,9 +307,10 @@ static void answer_unknown_version(pq_endpoint *ep, const pq_header *h, size_t d
     return;
   uint8_t buf[256 + 2 * 255];
   pq_wbuf w = pq_wbuf_make(buf, sizeof buf);
-  const uint32_t versions[] = {PQ_VERSION_V1, PQ_VERSION_V2};
+  uint32_t versions[2];
+  size_t n = pq_ep_versions(ep, versions);
   uint8_t unused = (uint8_t)pq_ep_random64(ep);
-  if (pq_vn_write(&w, unused, h->scid, h->scid_len, h->dcid, h->dcid_len, versions, 2) == 0)
+  if (pq_vn_write(&w, unused, h->scid, h->scid_len, h->dcid, h->dcid_len, versions, n) == 0)
     pq_ep_queue_stateless(ep, buf, (size_t)(w.p - buf), local, remote);
 }
 
@@ -344,7 +348,7 @@ static pq_cnx *accept_connection(pq_endpoint *ep, const uint8_t *data, size_t le
   if (!ep->cfg.accept_incoming || len < 1200)
     return NULL;
   int rc = pq_header_parse(data, len, ep->cfg.settings.cid_length, 0, &h, NULL);
-  if (rc == PQUIC_ERR_VERSION) {
+  if (rc == PQUIC_ERR_VERSION || (rc == 0 && !pq_ep_version_ok(ep, h.version))) {
     answer_unknown_version(ep, &h, len, local, remote);
     return NULL;
   }

@@ -76,8 +76,16 @@ PQ_OPIMPL uint64_t opimpl_incoming_datagram(pq_cnx *cnx, pq_path *path, const ui
       break;
     }
     if (pkt.h.type != PQ_PKT_1RTT && pkt.h.version != cnx->version) {
-      cnx->stats.packets_dropped++;
-      continue;
+      /* The client's Initials in the version it started with, or the
+       * server's first Initial in the version it negotiated. */
+      int late_orig = cnx->is_server && pkt.h.version == cnx->orig_version &&
+                      pkt.h.type == PQ_PKT_INITIAL && cnx->rkeys_orig_ok;
+      int follow = !cnx->is_server && pkt.h.type == PQ_PKT_INITIAL &&
+                   pq_cnx_client_follow(cnx, pkt.h.version);
+      if (!late_orig && !follow) {
+        cnx->stats.packets_dropped++;
+        continue;
+      }
     }
     if (!type_epoch(pkt.h.type, &pkt.epoch, &pkt.level))
       continue;
@@ -106,6 +114,8 @@ PQ_OP_ADAPTER(decode_packet_number)
 
 PQ_OPIMPL uint64_t opimpl_decrypt_packet(pq_cnx *cnx, pq_pkt *pkt) {
   pq_dir_keys *k = &cnx->rkeys[pkt->level];
+  if (pkt->h.type != PQ_PKT_1RTT && pkt->h.version != cnx->version && cnx->rkeys_orig_ok)
+    k = &cnx->rkeys_orig;
   size_t pn_len;
   uint64_t truncated;
   int rc = pq_packet_remove_hp(&k->hp, pkt->data, pkt->h.len, pkt->h.pn_offset, &pn_len,

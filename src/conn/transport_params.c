@@ -31,9 +31,7 @@ PQ_OPIMPL uint64_t opimpl_prepare_transport_parameters(pq_cnx *cnx, pq_tp *tp) {
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
     pq_tp_mark(tp, ids[i]);
   tp->chosen_version = cnx->version;
-  tp->available_versions[0] = PQUIC_VERSION_1;
-  tp->available_versions[1] = PQUIC_VERSION_2;
-  tp->n_available_versions = 2;
+  tp->n_available_versions = pq_ep_versions(cnx->ep, tp->available_versions);
   pq_tp_mark(tp, PQ_TP_VERSION_INFORMATION);
   if (cnx->is_server) {
     tp->original_dcid = cnx->odcid;
@@ -92,7 +90,10 @@ PQ_OPIMPL uint64_t opimpl_apply_peer_transport_parameters(pq_cnx *cnx, const pq_
       cnx->peer_cids[0].has_token = 1;
     }
   }
-  if (pq_tp_has(tp, PQ_TP_VERSION_INFORMATION) && tp->chosen_version != cnx->version)
+  /* The client's chosen version is the one of its first Initial; the
+   * server's, the negotiated one (RFC 9368 4). */
+  uint32_t expect = cnx->is_server && cnx->orig_version ? cnx->orig_version : cnx->version;
+  if (pq_tp_has(tp, PQ_TP_VERSION_INFORMATION) && tp->chosen_version != expect)
     return tp_error(cnx, "version_information does not match the version in use");
 
   pq_peer_params *p = &cnx->peer;
@@ -147,6 +148,11 @@ int pq_cnx_decode_tp(pq_cnx *cnx, const uint8_t *data, size_t len) {
     snprintf(cnx->close_reason, sizeof cnx->close_reason, "%s",
              rule ? rule : "malformed transport parameters");
     return PQUIC_ERR_TRANSPORT_PARAMETER;
+  }
+  if (cnx->is_server) {
+    int r = pq_cnx_server_negotiate(cnx, &tp);
+    if (r)
+      return r;
   }
   uint64_t rc = pq_op_apply_peer_transport_parameters(cnx, &tp);
   if (rc)

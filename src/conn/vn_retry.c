@@ -20,11 +20,21 @@ PQ_OPIMPL uint64_t opimpl_process_version_negotiation(pq_cnx *cnx, const uint8_t
   if (pq_vn_validate(&h, cnx->version, cnx->initial_scid.id, cnx->initial_scid.len, dcid->id,
                      dcid->len, NULL))
     return 0;
-  /* The server speaks none of what we offered (we always offer v1 and v2
-   * through compatible version negotiation): give up. */
-  cnx->close_err = PQUIC_ERR_VERSION;
-  snprintf(cnx->close_reason, sizeof cnx->close_reason, "no common QUIC version");
-  pq_cnx_set_state(cnx, PQ_CNX_CLOSED);
+  /* Incompatible version negotiation (RFC 9368 2.1): start again in the
+   * first version of ours the server lists, or give up. */
+  uint32_t ours[2], chosen;
+  size_t n = pq_ep_versions(cnx->ep, ours);
+  if (cnx->version_restarted || pq_vn_select(&h, ours, n, &chosen) || chosen == cnx->version) {
+    cnx->close_err = PQUIC_ERR_VERSION;
+    snprintf(cnx->close_reason, sizeof cnx->close_reason, "no common QUIC version");
+    pq_cnx_set_state(cnx, PQ_CNX_CLOSED);
+    return 0;
+  }
+  cnx->version_restarted = 1;
+  if (pq_cnx_restart(cnx, chosen)) {
+    cnx->close_err = PQUIC_ERR_VERSION;
+    pq_cnx_set_state(cnx, PQ_CNX_CLOSED);
+  }
   return 0;
 }
 PQ_OP_ADAPTER(process_version_negotiation)

@@ -149,6 +149,11 @@ int pq_tls_session_start(pq_tls_session *s);
 int pq_tls_session_provide(pq_tls_session *s, pq_crypto_level level, const uint8_t *data,
                            size_t len);
 
+/* Replaces our transport parameters (before they are sent: a server may
+ * call it from the transport_params callback, e.g. after compatible version
+ * negotiation). Copied. Errors: PQUIC_ERR_INVAL, PQUIC_ERR_NOMEM. */
+int pq_tls_session_set_transport_params(pq_tls_session *s, const uint8_t *data, size_t len);
+
 /* True once the TLS handshake is complete on this side. */
 bool pq_tls_session_complete(const pq_tls_session *s);
 

@@ -436,6 +436,19 @@ const char *pq_tls_session_cipher_name(const pq_tls_session *s) {
   return pq_suite_name(pq_tls_session_suite(s));
 }
 
+int pq_tls_session_set_transport_params(pq_tls_session *s, const uint8_t *data, size_t len) {
+  if (!s || !data || len == 0 || len > 0xffff)
+    return PQUIC_ERR_INVAL;
+  uint8_t *copy = pq_malloc(len);
+  if (!copy)
+    return PQUIC_ERR_NOMEM;
+  memcpy(copy, data, len);
+  pq_free(s->our_tp);
+  s->our_tp = copy;
+  s->our_tp_len = len;
+  return 0;
+}
+
 const uint8_t *pq_tls_session_peer_transport_params(const pq_tls_session *s, size_t *len) {
   if (!s || !s->have_peer_tp)
     return NULL;

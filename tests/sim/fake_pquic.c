@@ -62,13 +62,13 @@ void pquic_settings_init(pquic_settings *s) {
   s->max_udp_payload_size = 1472;
   s->initial_udp_payload_size = 1252;
   s->max_gso_segments = 4;
+  s->version = PQUIC_VERSION_1;
 }
 
 void pquic_config_init(pquic_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->struct_version = PQUIC_CONFIG_VERSION;
   cfg->struct_size = sizeof *cfg;
-  cfg->version = PQUIC_VERSION_1;
   pquic_settings_init(&cfg->settings);
 }
 

@@ -34,7 +34,9 @@ static void run_handshake(int ipv6) {
   assert_string_equal(pquic_cnx_alpn(c->cnx), SCN_ALPN);
   assert_string_equal(pquic_cnx_alpn(s->cnx), SCN_ALPN);
   assert_true(strlen(pquic_cnx_cipher(c->cnx)) > 0);
-  assert_int_equal(pquic_cnx_version(c->cnx), PQUIC_VERSION_1);
+  /* Defaults: the client starts in v1 and the server upgrades it to v2
+   * (compatible version negotiation, RFC 9368), within the same round trips. */
+  assert_int_equal(pquic_cnx_version(c->cnx), PQUIC_VERSION_2);
   assert_false(pquic_cnx_is_server(c->cnx));
   assert_true(pquic_cnx_is_server(s->cnx));
   assert_int_equal(c->events[PQUIC_EVENT_HANDSHAKE_DONE], 1);

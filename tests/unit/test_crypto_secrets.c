@@ -214,13 +214,13 @@ static void test_phase_chain(void **state) {
   assert_int_equal(plain, 16);
   assert_memory_equal(buf, "key update paylo", 16);
 
-  /* Phase 2 re-keys an already used object in place. */
+  /* Phase 2 re-keys an already used object (with a fresh GnuTLS context:
+   * GnuTLS 3.7's set_key is not reliable for AES-GCM, see aead.c). */
   assert_int_equal(pq_phase_keys_next(&rx2, &rx1), 0);
-  gnutls_aead_cipher_hd_t before = rx2.aead.hd;
   pq_phase_keys rx3 = {0};
   assert_int_equal(pq_phase_keys_next(&rx3, &rx2), 0);
   assert_int_equal(pq_phase_keys_next(&rx2, &rx3), 0); /* rx2 now holds phase 4 */
-  assert_ptr_equal(rx2.aead.hd, before);
+  assert_non_null(rx2.aead.hd);
   uint8_t s4[32];
   memcpy(s4, secret, 32);
   for (int i = 0; i < 4; i++)
