@@ -228,7 +228,7 @@ static void pluglet_cc(void **state) {
          fixed.window, fixed.probe.acked, base.done_us, base.server.cwnd, fixed.done_us, took,
          predicted);
   /* The window never moved, though hundreds of packets were acked. */
-  assert_true(fixed.probe.acked > CC_SIZE / 1500);
+  assert_true(fixed.probe.acked > 300);
   assert_int_equal(fixed.server.cwnd, fixed.window);
   assert_int_equal(fixed.server.packets_lost, 0);
   assert_int_equal(fixed.queue_drops, 0);
