@@ -69,6 +69,7 @@ typedef struct pquic_settings {
                                        prefers when the client supports it (RFC 9368).
                                        0: client v1, server v2 */
   int version_strict;               /* support only `version` (no negotiation) */
+  int enable_0rtt;                  /* client: send 0-RTT when resuming; server: accept it */
 } pquic_settings;
 
 /* Connection events, delivered through pquic_callbacks.on_event. */
@@ -146,6 +147,24 @@ void pquic_endpoint_free(pquic_endpoint *ep);
 int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct sockaddr *remote,
                   const char *server_name, uint64_t now, pquic_cnx **out);
 
+/* Client: the state a later connection to the same server needs to resume
+ * (TLS ticket, the server's limits for 0-RTT, version, ALPN, address token),
+ * once the server sent a ticket. Store it and pass it to
+ * pquic_connect_session. Errors: PQUIC_ERR_AGAIN (no ticket yet),
+ * PQUIC_ERR_BUFFER_TOO_SMALL, PQUIC_ERR_INVAL. */
+int pquic_cnx_get_session(const pquic_cnx *cnx, uint8_t *buf, size_t cap, size_t *len);
+
+/* pquic_connect resuming a session from pquic_cnx_get_session: abbreviated
+ * handshake, 0-RTT if settings.enable_0rtt and the ticket allows it
+ * (streams opened and written before the handshake completes go in 0-RTT
+ * packets). A session the server does not accept falls back to a full
+ * handshake. Errors: as pquic_connect; PQUIC_ERR_INVAL for a damaged or
+ * foreign session blob. */
+int pquic_connect_session(pquic_endpoint *ep, const struct sockaddr *local,
+                          const struct sockaddr *remote, const char *server_name,
+                          const uint8_t *session, size_t session_len, uint64_t now,
+                          pquic_cnx **out);
+
 /* Feeds one received UDP datagram. Bad or foreign datagrams are dropped and
  * counted, never reported as an error: the return value is negative only
  * for misuse (PQUIC_ERR_INVAL) or out of memory. */
@@ -215,6 +234,8 @@ typedef struct pquic_stats {
   uint64_t streams_opened;
   uint64_t migrations;                          /* changes of the path in use */
   uint64_t max_udp_payload;                     /* datagram size in use (PMTU discovery) */
+  int resumed;                                  /* TLS resumed a previous session */
+  int early_data;                               /* 0-RTT: 0 not offered, 1 accepted, 2 rejected */
 } pquic_stats;
 
 void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st);

@@ -135,6 +135,16 @@ struct pquic_cnx {
   /* transport parameters */
   pq_peer_params peer;
   uint8_t peer_tp_received;
+  uint64_t peer_initial_max_data;            /* as the peer announced them, */
+  uint64_t peer_initial_max_streams_bidi;    /* for the resumption blob */
+  uint64_t peer_initial_max_streams_uni;
+
+  /* resumption and 0-RTT (session.c) */
+  uint8_t *ticket;          /* client: latest TLS resumption blob */
+  size_t ticket_len;
+  uint64_t remembered[10];  /* client: limits 0-RTT was sent under */
+  uint8_t has_remembered;
+  uint8_t early_data_offered, early_data_accepted, resumed;
 
   /* streams */
   pq_u64map streams;

@@ -70,7 +70,8 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
 int pq_cnx_has_pending(pq_cnx *cnx);
 
 /* --- TLS (handshake.c) --- */
-int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name);
+int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name, const uint8_t *resumption,
+                     size_t resumption_len);
 
 /* --- transport parameters (transport_params.c) --- */
 int pq_cnx_encode_tp(pq_cnx *cnx, uint8_t *buf, size_t cap, size_t *len);
@@ -100,6 +101,10 @@ void pq_stream_maybe_close(pq_cnx *cnx, pq_stream *s);
 pq_stream *pq_cnx_stream(pq_cnx *cnx, uint64_t id);
 pq_stream *pq_cnx_stream_new_local(pq_cnx *cnx, uint64_t id);
 int pq_streams_have_pending(pq_cnx *cnx);
+/* New peer limits (transport parameters) for streams already open. */
+void pq_streams_apply_peer_limits(pq_cnx *cnx);
+/* The level application data is written at: 1-RTT, or 0-RTT before it. */
+int pq_cnx_app_write_level(const pq_cnx *cnx);
 int pq_stream_do_reset(pq_cnx *cnx, pq_stream *s, uint64_t code);
 /* Runs expired timers (timers.c). */
 void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now);

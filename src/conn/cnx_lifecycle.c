@@ -7,6 +7,7 @@
 #include "common/alloc.h"
 #include "conn/cnx_internal.h"
 #include "conn/opcalls.h"
+#include "conn/session.h"
 #include "conn/token.h"
 #include "crypto/keys.h"
 
@@ -210,7 +211,7 @@ int pq_cnx_restart(pq_cnx *cnx, uint32_t version) {
   int rc = install_initial_keys(cnx);
   if (rc)
     return rc;
-  return pq_cnx_tls_start(cnx, cnx->sni[0] ? cnx->sni : NULL);
+  return pq_cnx_tls_start(cnx, cnx->sni[0] ? cnx->sni : NULL, NULL, 0);
 }
 
 int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
@@ -240,18 +241,28 @@ int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
   cnx->rkeys_ok[0] = cnx->wkeys_ok[0] = 1;
   if (cnx->ep->cfg.qlog_dir)
     (void)pq_qlog_attach(cnx, cnx->ep->cfg.qlog_dir); /* tracing is best effort */
-  return pq_cnx_tls_start(cnx, NULL);
+  return pq_cnx_tls_start(cnx, NULL, NULL, 0);
 }
 
-int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct sockaddr *remote,
-                  const char *server_name, uint64_t now, pquic_cnx **out) {
+static int connect_common(pquic_endpoint *ep, const struct sockaddr *local,
+                          const struct sockaddr *remote, const char *server_name,
+                          const pq_session *session, uint64_t now, pquic_cnx **out) {
   if (!ep || !remote || !out ||
       (remote->sa_family != AF_INET && remote->sa_family != AF_INET6))
     return PQUIC_ERR_INVAL;
   pq_cnx *cnx;
-  int rc = pq_cnx_new(ep, 0, ep->cfg.settings.version, local, remote, now, &cnx);
+  uint32_t version = session && pq_ep_version_ok(ep, session->version) ? session->version
+                                                                       : ep->cfg.settings.version;
+  int rc = pq_cnx_new(ep, 0, version, local, remote, now, &cnx);
   if (rc)
     return rc;
+  if (session) {
+    pq_session_apply(cnx, session);
+    if (session->token_len && session->token_len <= sizeof cnx->token) {
+      memcpy(cnx->token, session->token, session->token_len);
+      cnx->token_len = session->token_len;
+    }
+  }
   /* The first DCID is random and at least 8 bytes (RFC 9000 7.2). */
   uint8_t dcid[16];
   pq_ep_random(ep, dcid, sizeof dcid);
@@ -264,12 +275,30 @@ int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct
     strcpy(cnx->sni, server_name); /* kept for a restart after Version Negotiation */
   if (ep->cfg.qlog_dir)
     (void)pq_qlog_attach(cnx, ep->cfg.qlog_dir); /* tracing is best effort */
-  if ((rc = install_initial_keys(cnx)) != 0 || (rc = pq_cnx_tls_start(cnx, server_name)) != 0) {
+  if ((rc = install_initial_keys(cnx)) != 0 ||
+      (rc = pq_cnx_tls_start(cnx, server_name, session ? session->ticket : NULL,
+                             session ? session->ticket_len : 0)) != 0) {
     pq_cnx_free(cnx);
     return rc;
   }
+  cnx->early_data_offered = cnx->wkeys_ok[PQ_CRYPTO_LEVEL_0RTT];
   *out = cnx;
   return 0;
+}
+
+int pquic_connect(pquic_endpoint *ep, const struct sockaddr *local, const struct sockaddr *remote,
+                  const char *server_name, uint64_t now, pquic_cnx **out) {
+  return connect_common(ep, local, remote, server_name, NULL, now, out);
+}
+
+int pquic_connect_session(pquic_endpoint *ep, const struct sockaddr *local,
+                          const struct sockaddr *remote, const char *server_name,
+                          const uint8_t *session, size_t session_len, uint64_t now,
+                          pquic_cnx **out) {
+  pq_session s;
+  if (!session || pq_session_parse(session, session_len, &s))
+    return PQUIC_ERR_INVAL;
+  return connect_common(ep, local, remote, server_name, &s, now, out);
 }
 
 void pq_cnx_free(pq_cnx *cnx) {
@@ -296,6 +325,7 @@ void pq_cnx_free(pq_cnx *cnx) {
   pq_phase_keys_free(&cnx->rprev);
   pq_dir_keys_free(&cnx->rkeys_orig);
   pq_tls_session_free(cnx->tls);
+  pq_free(cnx->ticket);
   pq_qlog_close(cnx);
   pq_op_state_free(&cnx->op);
   if (cnx->ep_prev)

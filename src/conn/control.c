@@ -193,6 +193,8 @@ PQ_OP_ADAPTER(write_control_frames)
 
 /* Anything for the application space besides ACKs and timers. */
 int pq_cnx_has_pending(pq_cnx *cnx) {
+  if (pq_cnx_app_write_level(cnx) == PQ_CRYPTO_LEVEL_0RTT)
+    return pq_streams_have_pending(cnx); /* 0-RTT carries stream data only */
   if (cnx->handshake_done_pending || cnx->new_token_pending || cnx->max_data_pending || cnx->data_blocked_pending ||
       cnx->max_streams_pending[0] || cnx->max_streams_pending[1] ||
       cnx->streams_blocked_pending[0] || cnx->streams_blocked_pending[1] || cnx->ctl_list)

@@ -194,6 +194,8 @@ static int make_tls(pq_endpoint *ep, pq_tls_role role, pq_tls_config **out) {
   o.alpn_count = n_alpn;
   o.suites = n_suites ? suites : NULL;
   o.suite_count = n_suites;
+  o.enable_tickets = role == PQ_TLS_SERVER;
+  o.enable_early_data = ep->cfg.settings.enable_0rtt != 0;
   return pq_tls_config_new(out, &o, NULL, 0);
 }
 

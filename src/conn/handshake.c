@@ -5,6 +5,7 @@
 
 #include "conn/cnx_internal.h"
 #include "conn/opcalls.h"
+#include "conn/session.h"
 #include "crypto/keys.h"
 #include "wire/frame.h"
 
@@ -43,7 +44,8 @@ static int tls_transport_params(void *user, const uint8_t *data, size_t len) {
   return pq_cnx_decode_tp(user, data, len);
 }
 
-int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name) {
+int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name, const uint8_t *resumption,
+                     size_t resumption_len) {
   uint8_t tp[512];
   size_t tp_len;
   int rc = pq_cnx_encode_tp(cnx, tp, sizeof tp, &tp_len);
@@ -53,7 +55,12 @@ int pq_cnx_tls_start(pq_cnx *cnx, const char *server_name) {
   o.hostname = server_name;
   o.transport_params = tp;
   o.transport_params_len = tp_len;
-  static const pq_tls_callbacks cb = {tls_send, tls_secret, tls_transport_params, NULL};
+  static const pq_tls_callbacks cb = {tls_send, tls_secret, tls_transport_params,
+                                      pq_session_on_ticket};
+  if (resumption) {
+    o.resumption = resumption;
+    o.resumption_len = resumption_len;
+  }
   pq_tls_config *cfg = cnx->is_server ? cnx->ep->tls : cnx->ep->tls_client;
   if ((rc = pq_tls_session_new(&cnx->tls, cfg, &o, &cb, cnx)) != 0)
     return rc;
@@ -146,6 +153,20 @@ PQ_OPIMPL uint64_t opimpl_handshake_completed(pq_cnx *cnx, uint64_t now) {
     memcpy(cnx->alpn, alpn, alpn_len);
     cnx->alpn[alpn_len] = '\0';
   }
+  cnx->resumed = pq_tls_session_resumed(cnx->tls);
+  if (!cnx->is_server && cnx->early_data_offered) {
+    cnx->early_data_accepted = pq_tls_session_early_data_accepted(cnx->tls);
+    if (!cnx->early_data_accepted)
+      pq_session_early_rejected(cnx);
+    else if (pq_session_check_limits(cnx)) {
+      pq_cnx_error(cnx, PQUIC_WIRE_PROTOCOL_VIOLATION, 0,
+                   "server lowered a limit 0-RTT was sent under");
+      return 0;
+    }
+  }
+  if (cnx->is_server)
+    cnx->early_data_offered = cnx->early_data_accepted =
+        pq_tls_session_early_data_accepted(cnx->tls);
   if (!cnx->peer_tp_received) {
     pq_cnx_error(cnx, PQUIC_WIRE_TRANSPORT_PARAMETER_ERROR, 0,
                  "no transport parameters from the peer");

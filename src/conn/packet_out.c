@@ -15,18 +15,28 @@
 /* Do not start a packet with less room than this. */
 #define PQ_MIN_PACKET_ROOM 48
 
+int pq_cnx_app_write_level(const pq_cnx *cnx) {
+  if (cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT] || cnx->is_server)
+    return PQ_CRYPTO_LEVEL_1RTT;
+  return cnx->wkeys_ok[PQ_CRYPTO_LEVEL_0RTT] ? PQ_CRYPTO_LEVEL_0RTT : PQ_CRYPTO_LEVEL_1RTT;
+}
+
+static int write_level(const pq_cnx *cnx, int epoch) {
+  return epoch == PQ_EPOCH_APP ? pq_cnx_app_write_level(cnx) : pq_epoch_level(epoch);
+}
+
 static uint8_t epoch_pkt_type(const pq_cnx *cnx, int epoch) {
-  (void)cnx;
   return epoch == PQ_EPOCH_INITIAL     ? PQ_PKT_INITIAL
          : epoch == PQ_EPOCH_HANDSHAKE ? PQ_PKT_HANDSHAKE
-                                       : PQ_PKT_1RTT;
+         : write_level(cnx, epoch) == PQ_CRYPTO_LEVEL_0RTT ? PQ_PKT_0RTT
+                                                          : PQ_PKT_1RTT;
 }
 
 /* True if the space has something that must go out now (ignoring the
  * congestion window, which the packet builder applies). */
 static int space_wants_send(pq_cnx *cnx, int epoch, uint64_t now) {
   pq_space *sp = &cnx->spaces[epoch];
-  int level = pq_epoch_level(epoch);
+  int level = write_level(cnx, epoch);
   if (sp->discarded || !cnx->wkeys_ok[level])
     return 0;
   if (pq_cnx_closing(cnx))
@@ -89,7 +99,7 @@ static void header_spec(pq_cnx *cnx, pq_path *path, int epoch, pq_header_spec *s
   }
   s->pn = sp->next_pn;
   s->pn_len = (uint8_t)pq_pn_encode_len(sp->next_pn, sp->largest_acked);
-  s->length_len = epoch == PQ_EPOCH_APP ? 0 : 2;
+  s->length_len = s->type == PQ_PKT_1RTT ? 0 : 2;
   s->spin = epoch == PQ_EPOCH_APP && pq_op_compute_spin_bit(cnx, path) == 1;
   s->key_phase = cnx->key_phase;
 }
@@ -208,15 +218,18 @@ PQ_OPIMPL uint64_t opimpl_schedule_frames(pq_cnx *cnx, pq_opkt *o) {
     o->w.p += pad;
     return 0;
   }
-  if (sp->ack_pending)
+  int early = o->level == PQ_CRYPTO_LEVEL_0RTT; /* no ACK, no CRYPTO (RFC 9000 12.4) */
+  if (sp->ack_pending && !early)
     PQ_OP_CHECK(pq_op_write_ack_frame(cnx, o));
   if (o->ack_only_ok)
     return 0;
   if (o->epoch == PQ_EPOCH_APP && o->level == PQ_CRYPTO_LEVEL_1RTT)
     PQ_OP_CHECK(pq_op_write_control_frames(cnx, o));
-  PQ_OP_CHECK(pq_op_write_crypto_frame(cnx, o));
-  if (o->epoch == PQ_EPOCH_APP && o->level == PQ_CRYPTO_LEVEL_1RTT) {
-    PQ_OP_CHECK(pq_op_write_plugin_frames(cnx, o));
+  if (!early)
+    PQ_OP_CHECK(pq_op_write_crypto_frame(cnx, o));
+  if (o->epoch == PQ_EPOCH_APP) {
+    if (!early)
+      PQ_OP_CHECK(pq_op_write_plugin_frames(cnx, o));
     PQ_OP_CHECK(write_streams(cnx, o));
   }
   if (sp->probe_pending && !o->ack_eliciting && pq_opkt_room(o) >= 1) {
@@ -273,7 +286,7 @@ static int opkt_begin(pq_cnx *cnx, pq_opkt *o, pq_path *path, int epoch, uint8_t
   o->path = path;
   o->now = now;
   o->epoch = (uint8_t)epoch;
-  o->level = (uint8_t)pq_epoch_level(epoch);
+  o->level = (uint8_t)write_level(cnx, epoch);
   o->start = buf;
   o->w = pq_wbuf_make(buf, cap - PQ_AEAD_TAG);
   o->sp = pq_sent_new();
@@ -293,6 +306,7 @@ static void on_sent(pq_cnx *cnx, pq_opkt *o, size_t len, uint64_t now) {
   p->path = o->path;
   p->size = (uint32_t)len;
   p->epoch = o->epoch;
+  p->level = o->level;
   p->flags = (uint8_t)((o->ack_eliciting ? PQ_SENT_ACK_ELICITING : 0) |
                        (o->in_flight ? PQ_SENT_IN_FLIGHT : 0) | (o->is_probe ? PQ_SENT_PROBE : 0) |
                        (cnx->batch_ecn == PQUIC_ECN_ECT0 ? PQ_SENT_ECT0 : 0));

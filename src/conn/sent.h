@@ -53,6 +53,7 @@ struct pq_sent_pkt {
   pq_path *path;
   uint32_t size;            /* bytes of the packet on the wire */
   uint8_t epoch;
+  uint8_t level;            /* encryption level (0-RTT or 1-RTT in the application space) */
   uint8_t flags;
   uint16_t n_frames, cap_frames;
   pq_sent_frame *frames;    /* inline_frames or a heap array */

@@ -71,6 +71,25 @@ pq_stream *pq_cnx_stream(pq_cnx *cnx, uint64_t id) { return pq_u64map_get(&cnx->
 
 pq_stream *pq_cnx_stream_new_local(pq_cnx *cnx, uint64_t id) { return stream_new(cnx, id); }
 
+void pq_streams_apply_peer_limits(pq_cnx *cnx) {
+  pq_u64map_iter it;
+  uint64_t id;
+  void *v;
+  pq_u64map_iter_init(&cnx->streams, &it);
+  while (pq_u64map_iter_next(&cnx->streams, &it, &id, &v)) {
+    pq_stream *s = v;
+    int local = is_local(cnx, id);
+    uint64_t lim = pq_stream_is_uni(id) ? cnx->peer_max_stream_data_uni
+                   : local             ? cnx->peer_max_stream_data_bidi_remote
+                                       : cnx->peer_max_stream_data_bidi_local;
+    if (lim > s->max_send) {
+      s->max_send = lim;
+      if (s->on_send_list == 0 && (pq_sendbuf_unsent(&s->send) || pq_sendbuf_fin_set(&s->send)))
+        pq_stream_schedule(cnx, s);
+    }
+  }
+}
+
 PQ_OPIMPL uint64_t opimpl_get_peer_stream(pq_cnx *cnx, uint64_t id, uint64_t for_send) {
   pq_stream *s = pq_u64map_get(&cnx->streams, id);
   if (s)

@@ -105,7 +105,7 @@ PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
     if (sp->probe_pending || pq_sendbuf_next(&sp->crypto_out, UINT64_MAX, 1, &r))
       return now;
   }
-  if (cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT] && pq_cnx_has_pending(cnx) &&
+  if (cnx->wkeys_ok[pq_cnx_app_write_level(cnx)] && pq_cnx_has_pending(cnx) &&
       pq_op_cc_available(cnx, path) > 0)
     t = min64(t, pq_op_pacing_next_send_time(cnx, path, path->max_udp_payload, now));
   return t;

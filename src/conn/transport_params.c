@@ -106,12 +106,19 @@ PQ_OPIMPL uint64_t opimpl_apply_peer_transport_parameters(pq_cnx *cnx, const pq_
   p->disable_migration = pq_tp_has(tp, PQ_TP_DISABLE_ACTIVE_MIGRATION);
   p->grease_quic_bit = pq_tp_has(tp, PQ_TP_GREASE_QUIC_BIT);
 
-  cnx->max_data_send = tp->initial_max_data;
+  cnx->peer_initial_max_data = tp->initial_max_data;
+  cnx->peer_initial_max_streams_bidi = tp->initial_max_streams_bidi;
+  cnx->peer_initial_max_streams_uni = tp->initial_max_streams_uni;
+  if (tp->initial_max_data > cnx->max_data_send || !cnx->has_remembered)
+    cnx->max_data_send = tp->initial_max_data;
   cnx->peer_max_stream_data_bidi_local = tp->initial_max_stream_data_bidi_local;
   cnx->peer_max_stream_data_bidi_remote = tp->initial_max_stream_data_bidi_remote;
   cnx->peer_max_stream_data_uni = tp->initial_max_stream_data_uni;
-  cnx->max_bidi_local = tp->initial_max_streams_bidi;
-  cnx->max_uni_local = tp->initial_max_streams_uni;
+  if (tp->initial_max_streams_bidi > cnx->max_bidi_local || !cnx->has_remembered)
+    cnx->max_bidi_local = tp->initial_max_streams_bidi;
+  if (tp->initial_max_streams_uni > cnx->max_uni_local || !cnx->has_remembered)
+    cnx->max_uni_local = tp->initial_max_streams_uni;
+  pq_streams_apply_peer_limits(cnx);
 
   /* The idle timeout is the smaller of the two, when both give one. */
   uint64_t ours = cnx->ep->cfg.settings.max_idle_timeout_us;

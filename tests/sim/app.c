@@ -436,7 +436,7 @@ static void poll_app(void *user, uint64_t now) {
     if (c->cnx == NULL) {
       continue;
     }
-    if (!c->is_server && c->handshake_done) {
+    if (!c->is_server && (c->handshake_done || c->early)) {
       open_requests(c);
     }
     for (size_t j = 0; j < c->nstreams && c->cnx != NULL; j++) {
@@ -466,9 +466,18 @@ void sim_app_attach(sim_app *app, sim_node *node) {
 
 sim_app_conn *sim_app_connect(sim_app *app, const struct sockaddr *server, const char *sni,
                               const sim_app_plan *plan, int *err) {
+  return sim_app_connect_session(app, server, sni, plan, NULL, 0, err);
+}
+
+sim_app_conn *sim_app_connect_session(sim_app *app, const struct sockaddr *server, const char *sni,
+                                      const sim_app_plan *plan, const uint8_t *session,
+                                      size_t session_len, int *err) {
   pquic_cnx *cnx = NULL;
-  int rc = pquic_connect(sim_pquic_endpoint(app->node), sim_node_addr(app->node), server, sni,
-                         sim_now(app->sim), &cnx);
+  pquic_endpoint *ep = sim_pquic_endpoint(app->node);
+  int rc = session ? pquic_connect_session(ep, sim_node_addr(app->node), server, sni, session,
+                                           session_len, sim_now(app->sim), &cnx)
+                   : pquic_connect(ep, sim_node_addr(app->node), server, sni, sim_now(app->sim),
+                                   &cnx);
   if (rc == 0 && app->nconns == SIM_APP_MAX_CONNS) {
     rc = PQUIC_ERR_LIMIT;
   }
@@ -481,6 +490,7 @@ sim_app_conn *sim_app_connect(sim_app *app, const struct sockaddr *server, const
   }
   if (c != NULL) {
     c->plan = *plan;
+    c->early = session != NULL;
   }
   return c;
 }

@@ -70,6 +70,7 @@ typedef struct sim_app_conn {
   sim_app_stream *streams;
   size_t nstreams, cap;
   uint64_t start_us;
+  int early; /* resumed: requests go out before the handshake completes */
   int handshake_done;
   uint64_t handshake_us;
   size_t streams_done, streams_failed;
@@ -110,6 +111,12 @@ void sim_app_attach(sim_app *app, sim_node *node);
  * NULL on failure (*err receives the error when err is not NULL). */
 sim_app_conn *sim_app_connect(sim_app *app, const struct sockaddr *server, const char *sni,
                               const sim_app_plan *plan, int *err);
+/* The same, resuming a session from pquic_cnx_get_session (0-RTT when the
+ * endpoint enables it: the plan's first requests go out before the
+ * handshake completes). */
+sim_app_conn *sim_app_connect_session(sim_app *app, const struct sockaddr *server, const char *sni,
+                                      const sim_app_plan *plan, const uint8_t *session,
+                                      size_t session_len, int *err);
 
 /* Asks the connection to close with an application error at the next poll. */
 void sim_app_close(sim_app_conn *c, uint64_t app_error);

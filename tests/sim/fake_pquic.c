@@ -509,3 +509,19 @@ int pquic_stream_reset(pquic_cnx *cnx, uint64_t stream_id, uint64_t app_error) {
 int pquic_stream_stop(pquic_cnx *cnx, uint64_t stream_id, uint64_t app_error) {
   return PQUIC_ERR_UNSUPPORTED;
 }
+
+/* The fake library keeps no TLS state: nothing to resume. */
+int pquic_connect_session(pquic_endpoint *ep, const struct sockaddr *local,
+                          const struct sockaddr *remote, const char *server_name,
+                          const uint8_t *session, size_t session_len, uint64_t now,
+                          pquic_cnx **out) {
+  (void)ep;
+  (void)local;
+  (void)remote;
+  (void)server_name;
+  (void)session;
+  (void)session_len;
+  (void)now;
+  *out = NULL;
+  return PQUIC_ERR_UNSUPPORTED;
+}

@@ -101,9 +101,14 @@ void scn_free(scn *x) {
 }
 
 sim_app_conn *scn_connect(scn *x, size_t i, const sim_app_plan *plan) {
+  return scn_connect_session(x, i, plan, NULL, 0);
+}
+
+sim_app_conn *scn_connect_session(scn *x, size_t i, const sim_app_plan *plan,
+                                  const uint8_t *session, size_t session_len) {
   int err = 0;
-  sim_app_conn *c =
-      sim_app_connect(x->client_app[i], (struct sockaddr *)&x->server_addr, SCN_SNI, plan, &err);
+  sim_app_conn *c = sim_app_connect_session(x->client_app[i], (struct sockaddr *)&x->server_addr,
+                                            SCN_SNI, plan, session, session_len, &err);
   if (c == NULL) {
     fail_msg("pquic_connect: %s", pquic_errname(err));
   }

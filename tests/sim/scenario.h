@@ -61,6 +61,9 @@ void scn_free(scn *x);
 
 /* Client i connects to the server and will run plan. */
 sim_app_conn *scn_connect(scn *x, size_t i, const sim_app_plan *plan);
+/* The same, resuming a session blob from pquic_cnx_get_session. */
+sim_app_conn *scn_connect_session(scn *x, size_t i, const sim_app_plan *plan,
+                                  const uint8_t *session, size_t session_len);
 
 /* Runs until every client connection finished its plan or closed, and
  * asserts it happened before deadline_us. */
