@@ -75,6 +75,10 @@ const char *pq_bpf_helpers_name(const pq_bpf_helpers *h, uint32_t id);
 
 enum {
   PQ_BPF_LOAD_JIT = 1u << 0, /* compile to x86-64 (ignored where unsupported) */
+  /* Benchmarks only: JIT code without run-time bounds checks, to measure
+   * what they cost. Refused (INVAL) unless the library was built with
+   * PQ_BPF_BENCH_UNCHECKED (bench/pre builds such a copy for itself). */
+  PQ_BPF_LOAD_UNCHECKED = 1u << 1,
 };
 
 /* One line describing why a load failed: which rule, which instruction. */

@@ -7,8 +7,9 @@
 /* 1 when this build can JIT (x86-64). */
 int pq_jit_supported(void);
 
-/* Compiles a verified program. Errors: UNSUPPORTED, NOMEM, JIT. */
-int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out);
+/* Compiles a verified program (`unchecked`: without bounds checks, honoured
+ * only in benchmark builds). Errors: UNSUPPORTED, NOMEM, JIT. */
+int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out);
 
 void pq_jit_free(pq_jit *j);
 
@@ -17,5 +18,10 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r);
 
 /* Size of the generated machine code in bytes. */
 size_t pq_jit_code_size(const pq_jit *j);
+
+/* The machine code (for disassembly while debugging) and the native offset
+ * of function `func`. */
+const uint8_t *pq_jit_code(const pq_jit *j);
+uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func);
 
 #endif

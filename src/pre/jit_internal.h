@@ -58,11 +58,21 @@ typedef struct jit_stub {
   uint8_t base; /* x86 register holding the BPF base pointer */
   uint8_t lw;   /* log2 of the access width */
   uint8_t write;
+  uint8_t lent_first; /* STUB_BOUNDS: the inline check tried lent memory */
   int16_t off;
   uint32_t pc;
   size_t from;   /* rel32 in the main code that jumps to the stub */
   size_t resume; /* where a successful slow path continues */
 } jit_stub;
+
+/* Accesses through one base register in straight-line code, checked at
+ * once (their hull) at the first; when that fails, a copy of the same
+ * instructions with every check runs instead (precise faults). */
+typedef struct jit_group {
+  uint32_t first, last; /* slots */
+  size_t from;          /* rel32 of the hull check's jump to the slow copy */
+  size_t resume;        /* main code just after the last member */
+} jit_group;
 
 /* A jump to a BPF instruction, patched once every instruction is placed. */
 typedef struct jit_fix {
@@ -80,8 +90,14 @@ typedef struct jit_comp {
   size_t nstubs, capstubs;
   jit_fix *fixes;
   size_t nfixes, capfixes;
+  jit_group *groups;
+  size_t ngroups, capgroups;
+  uint8_t *grouped;  /* per slot: a member whose check the group's covers */
+  uint8_t *target;   /* per slot: a jump target (groups end before one) */
+  int slow;          /* emitting a slow copy: every access checked */
   size_t fault_exit; /* offset of the common fault exit */
   uint32_t func;     /* function being compiled */
+  int unchecked;     /* benchmark builds: no bounds checks */
   int oom;
 } jit_comp;
 
@@ -90,6 +106,23 @@ extern const uint8_t pq_jit_reg[11];
 /* Records a stub request; returns its index (or 0 on NOMEM: comp->oom). */
 size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s);
 void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func);
+
+/* Code for one instruction (the whole slot pair of an LDDW). */
+void pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+
+/* Access groups (jit_group.c): marks jump targets; before emitting slot pc,
+ * opens a group there when worthwhile (emitting its hull check); after
+ * emitting pc, closes it; finally emits the slow copies. */
+int pq_jit_groups_init(jit_comp *c);
+void pq_jit_group_open(jit_comp *c, uint32_t pc);
+void pq_jit_group_close(jit_comp *c, uint32_t pc);
+void pq_jit_slow_copies(jit_comp *c);
+
+/* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
+ * with a stub for the other regions; returns the stub index (SIZE_MAX: no
+ * check emitted). `in` gives the analysis flags. */
+size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t off, unsigned lw,
+                    int write, uint32_t pc);
 
 /* Code for one instruction class. */
 void pq_jit_alu(jit_comp *c, const pq_bpf_insn *in);

@@ -7,6 +7,7 @@
  */
 #if defined(__x86_64__)
 
+#include "pre/analyze.h"
 #include "pre/jit_internal.h"
 
 static unsigned log2w(unsigned w) {
@@ -18,24 +19,45 @@ static void emit_addr(xbuf *b, int base, int16_t off) {
   x_rm(b, XW, 0x8d, J_TMP, base, off);
 }
 
-/* The inline check. Returns the stub index, or SIZE_MAX when none is needed. */
-static size_t emit_check(jit_comp *c, int bpf_base, int16_t off, unsigned lw, int write,
-                         uint32_t pc) {
-#ifdef PQ_JIT_NO_BOUNDS_CHECK
-  (void)c, (void)bpf_base, (void)off, (void)lw, (void)write, (void)pc;
-  return SIZE_MAX; /* benchmark build only: measures what the checks cost */
-#else
-  if (bpf_base == 10)
+/* The inline check: the region most likely to hold the address first (lent
+ * memory for pointers that came in as arguments, the instance region
+ * otherwise), the other ones in a stub. */
+size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t off, unsigned lw,
+                    int write, uint32_t pc) {
+#ifdef PQ_BPF_BENCH_UNCHECKED
+  if (c->unchecked)
+    return SIZE_MAX; /* benchmark builds only: measures what the checks cost */
+#endif
+  if (bpf_base == 10 || (in->pad & PQ_INSN_SAFE))
     return SIZE_MAX;
   xbuf *b = &c->b;
-  int base = pq_jit_reg[bpf_base];
+  int base = pq_jit_reg[bpf_base], lent_first = (in->pad & PQ_INSN_LENT_HINT) != 0;
   emit_addr(b, base, off);
-  x_rr(b, XW, 0x29, J_BASE, J_TMP);                            /* sub rcx, r11 */
-  x_rm(b, XW, 0x3b, J_TMP, J_CTX, CTX_OFF(lim) + 8 * (int)lw); /* cmp rcx, [lim] */
-  jit_stub s = {STUB_BOUNDS, (uint8_t)base, (uint8_t)lw, (uint8_t)write, off, pc, 0, 0};
+  if (lent_first) {
+    x_rm(b, XW, 0x2b, J_TMP, J_CTX, CTX_OFF(lent_base)); /* sub rcx, [lent_base] */
+    int lim = write ? CTX_OFF(lent_wlim) : CTX_OFF(lent_rlim);
+    x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim + 8 * (int)lw);
+  } else {
+    x_rr(b, XW, 0x29, J_BASE, J_TMP);                            /* sub rcx, r11 */
+    x_rm(b, XW, 0x3b, J_TMP, J_CTX, CTX_OFF(lim) + 8 * (int)lw); /* cmp rcx, [lim] */
+  }
+  jit_stub s = {.kind = STUB_BOUNDS,
+                .base = (uint8_t)base,
+                .lw = (uint8_t)lw,
+                .write = (uint8_t)write,
+                .lent_first = (uint8_t)lent_first,
+                .off = off,
+                .pc = pc};
   s.from = x_jcc(b, CC_AE);
   return pq_jit_add_stub(c, &s);
-#endif
+}
+
+/* An access's own check, unless its group's hull check covers it. */
+static size_t emit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, unsigned lw, int write,
+                         uint32_t pc) {
+  if (!c->slow && c->grouped && c->grouped[pc])
+    return SIZE_MAX;
+  return pq_jit_check(c, in, bpf_base, in->off, lw, write, pc);
 }
 
 /* The access resumes here after a successful slow path. */
@@ -48,7 +70,7 @@ static void emit_load(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   unsigned w = pq_bpf_size_bytes(in->code);
   int d = pq_jit_reg[in->dst], s = pq_jit_reg[in->src];
-  set_resume(c, emit_check(c, in->src, in->off, log2w(w), 0, pc));
+  set_resume(c, emit_check(c, in, in->src, log2w(w), 0, pc));
   int sx = BPF_MODE(in->code) == BPF_MEMSX;
   switch (w) {
   case 1:
@@ -70,7 +92,7 @@ static void emit_store(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   unsigned w = pq_bpf_size_bytes(in->code);
   int d = pq_jit_reg[in->dst];
-  set_resume(c, emit_check(c, in->dst, in->off, log2w(w), 1, pc));
+  set_resume(c, emit_check(c, in, in->dst, log2w(w), 1, pc));
   if (BPF_CLASS(in->code) == BPF_ST) {
     switch (w) {
     case 1:
@@ -128,11 +150,16 @@ static void emit_atomic(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   unsigned w = BPF_SIZE(in->code) == BPF_DW ? XW : 0;
   unsigned lw = w ? 3 : 2;
   int d = pq_jit_reg[in->dst], s = pq_jit_reg[in->src];
-  set_resume(c, emit_check(c, in->dst, in->off, lw, 1, pc));
+  set_resume(c, emit_check(c, in, in->dst, lw, 1, pc));
   emit_addr(b, d, in->off);
   x_rr(b, 0, 0xf6, 0, J_TMP); /* test cl, width - 1 */
   x_byte(b, (uint8_t)((1u << lw) - 1));
-  jit_stub st = {STUB_ALIGN, (uint8_t)d, (uint8_t)lw, 1, in->off, pc, 0, 0};
+  jit_stub st = {.kind = STUB_ALIGN,
+                 .base = (uint8_t)d,
+                 .lw = (uint8_t)lw,
+                 .write = 1,
+                 .off = in->off,
+                 .pc = pc};
   st.from = x_jcc(b, CC_NE);
   pq_jit_add_stub(c, &st);
   int op = in->imm & ~BPF_FETCH, fetch = in->imm & BPF_FETCH;
@@ -174,11 +201,15 @@ static const int saved_regs[] = {RAX, RDI, RSI, RDX, R8, R9, R10, R11};
 
 static void stub_bounds(jit_comp *c, const jit_stub *s) {
   xbuf *b = &c->b;
-  int lim = s->write ? CTX_OFF(lent_wlim) : CTX_OFF(lent_rlim);
-  /* first lent region, inline */
   emit_addr(b, s->base, s->off);
-  x_rm(b, XW, 0x2b, J_TMP, J_CTX, CTX_OFF(lent_base));
-  x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim + 8 * s->lw);
+  if (s->lent_first) { /* then the instance region, inline */
+    x_rr(b, XW, 0x29, J_BASE, J_TMP);
+    x_rm(b, XW, 0x3b, J_TMP, J_CTX, CTX_OFF(lim) + 8 * s->lw);
+  } else { /* then the first lent region, inline */
+    int lim = s->write ? CTX_OFF(lent_wlim) : CTX_OFF(lent_rlim);
+    x_rm(b, XW, 0x2b, J_TMP, J_CTX, CTX_OFF(lent_base));
+    x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim + 8 * s->lw);
+  }
   x_patch_rel32(b, x_jcc(b, CC_B), s->resume);
   /* everything else in C; the stack stays 16-byte aligned (8 pushes) */
   emit_addr(b, s->base, s->off);

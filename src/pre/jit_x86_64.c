@@ -119,7 +119,7 @@ static void emit_epilogue(jit_comp *c, const pq_bpf_func *f) {
 /* sub r10, 1; jb budget stub */
 static void emit_charge(jit_comp *c, uint32_t pc) {
   x_alu_ri(&c->b, XW, 5, J_BUDGET, 1);
-  jit_stub s = {STUB_BUDGET, 0, 0, 0, 0, pc, 0, 0};
+  jit_stub s = {.kind = STUB_BUDGET, .pc = pc};
   s.from = x_jcc(&c->b, CC_B);
   pq_jit_add_stub(c, &s);
 }
@@ -225,7 +225,7 @@ static void emit_lddw(jit_comp *c, const pq_bpf_insn *in) {
   }
 }
 
-static void emit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+void pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *in = &c->p->insns[pc];
   switch (BPF_CLASS(in->code)) {
   case BPF_ALU:
@@ -262,11 +262,14 @@ static void compile(jit_comp *c) {
     emit_prologue(c, fn);
     for (uint32_t pc = fn->start; pc < fn->end; pc++) {
       c->insn_off[pc] = (uint32_t)c->b.len;
-      emit_insn(c, fn, pc);
+      pq_jit_group_open(c, pc);
+      pq_jit_insn(c, fn, pc);
       if (p->insns[pc].code == BPF_LDDW)
         c->insn_off[++pc] = (uint32_t)c->b.len;
+      pq_jit_group_close(c, pc);
     }
   }
+  pq_jit_slow_copies(c);
   pq_jit_stubs(c);
   for (size_t i = 0; i < c->nfixes; i++) {
     const jit_fix *x = &c->fixes[i];
@@ -291,18 +294,19 @@ static int map_code(pq_jit *j, const xbuf *b) {
   return 0;
 }
 
-int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out) {
+int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   *out = NULL;
   pq_jit *j = pq_calloc(1, sizeof(*j));
   jit_comp c;
   memset(&c, 0, sizeof(c));
   c.p = p;
+  c.unchecked = unchecked;
   int rc = PQUIC_ERR_NOMEM;
   if (!j)
     return rc;
   j->func_off = c.func_off = pq_calloc(p->nfuncs, sizeof(uint32_t));
   j->insn_off = c.insn_off = pq_calloc(p->ninsns, sizeof(uint32_t));
-  if (c.func_off && c.insn_off) {
+  if (c.func_off && c.insn_off && pq_jit_groups_init(&c) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
       rc = map_code(j, &c.b);
@@ -312,6 +316,9 @@ int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out) {
   pq_free(c.b.p);
   pq_free(c.stubs);
   pq_free(c.fixes);
+  pq_free(c.groups);
+  pq_free(c.grouped);
+  pq_free(c.target);
   if (rc) {
     pq_jit_free(j);
     return rc;
@@ -332,6 +339,12 @@ void pq_jit_free(pq_jit *j) {
 
 size_t pq_jit_code_size(const pq_jit *j) {
   return j ? j->len : 0;
+}
+const uint8_t *pq_jit_code(const pq_jit *j) {
+  return j ? j->code : NULL;
+}
+uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func) {
+  return j ? j->func_off[func] : 0;
 }
 
 /* Limits so that `offset < lim` means [offset, offset + w) fits in len. */
@@ -391,8 +404,8 @@ int pq_jit_supported(void) {
   return 0;
 }
 
-int pq_jit_compile(const pq_bpf_prog *p, pq_jit **out) {
-  (void)p;
+int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
+  (void)p, (void)unchecked;
   *out = NULL;
   return PQUIC_ERR_UNSUPPORTED;
 }
@@ -408,6 +421,16 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
 
 size_t pq_jit_code_size(const pq_jit *j) {
   (void)j;
+  return 0;
+}
+
+const uint8_t *pq_jit_code(const pq_jit *j) {
+  (void)j;
+  return NULL;
+}
+
+uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func) {
+  (void)j, (void)func;
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pre/analyze.h"
 #include "pre/jit.h"
 #include "pre/prog.h"
 
@@ -106,13 +107,22 @@ static int copy_helpers(pq_bpf_prog *p, const pq_bpf_helpers *h) {
 
 int pq_bpf_prog_finish(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts,
                        const pq_bpf_load_opts *o, pq_bpf_prog **out) {
+  int unchecked = (o->flags & PQ_BPF_LOAD_UNCHECKED) != 0;
+#ifndef PQ_BPF_BENCH_UNCHECKED
+  if (unchecked) {
+    pq_bpf_prog_del(p);
+    return pq_bpf_diag_set(o->diag, -1, PQUIC_ERR_INVAL, "unchecked JIT code not available");
+  }
+#endif
   int rc = pq_bpf_verify(p, starts, nstarts, o->helpers, o->diag);
   if (!rc)
     rc = map_entries(p);
   if (!rc)
     rc = copy_helpers(p, o->helpers);
   if (!rc && (o->flags & PQ_BPF_LOAD_JIT) && pq_jit_supported()) {
-    rc = pq_jit_compile(p, &p->jit);
+    rc = pq_bpf_analyze(p); /* lets the JIT drop checks it can prove */
+    if (!rc)
+      rc = pq_jit_compile(p, unchecked, &p->jit);
     if (rc)
       pq_bpf_diag_set(o->diag, -1, rc, "JIT compilation failed: %s", pquic_strerror(rc));
   }

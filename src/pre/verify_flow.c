@@ -6,6 +6,7 @@
  * graph has no cycle (as the kernel) and at most PQ_BPF_MAX_FRAMES nested
  * frames, so stack needs are static.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -257,27 +258,29 @@ static int check_calls(flow *fl) {
   return rc ? rc : check_depth(fl);
 }
 
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The distinct helper ids called, ascending. */
 static int record_helpers(pq_bpf_prog *p, const uint8_t *flags) {
-  uint8_t *used = pq_calloc(PQ_BPF_MAX_HELPER_ID + 1, 1);
-  if (!used)
-    return PQUIC_ERR_NOMEM;
   size_t n = 0;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
-    if (flags[pc] & F_SECOND || !pq_bpf_is_helper_call(&p->insns[pc]))
-      continue;
-    uint32_t id = (uint32_t)p->insns[pc].imm;
-    n += !used[id];
-    used[id] = 1;
-  }
+  for (uint32_t pc = 0; pc < p->ninsns; pc++)
+    n += !(flags[pc] & F_SECOND) && pq_bpf_is_helper_call(&p->insns[pc]);
   p->helpers_used = pq_calloc(n ? n : 1, sizeof(uint32_t));
-  if (!p->helpers_used) {
-    pq_free(used);
+  if (!p->helpers_used)
     return PQUIC_ERR_NOMEM;
-  }
-  for (uint32_t id = 0; id <= PQ_BPF_MAX_HELPER_ID; id++)
-    if (used[id])
-      p->helpers_used[p->nhelpers_used++] = id;
-  pq_free(used);
+  n = 0;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++)
+    if (!(flags[pc] & F_SECOND) && pq_bpf_is_helper_call(&p->insns[pc]))
+      p->helpers_used[n++] = (uint32_t)p->insns[pc].imm;
+  qsort(p->helpers_used, n, sizeof(uint32_t), cmp_u32);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (k == 0 || p->helpers_used[k - 1] != p->helpers_used[i])
+      p->helpers_used[k++] = p->helpers_used[i];
+  p->nhelpers_used = k;
   return 0;
 }
 

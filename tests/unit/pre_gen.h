@@ -178,6 +178,39 @@ static inline void pg_memop(pg *g) {
   }
 }
 
+/* Several accesses through one base with nearby offsets (the JIT checks
+ * them as a group), sometimes straddling the end of the memory. */
+static inline void pg_burst(pg *g) {
+  static const uint8_t bases[] = {6, 7, 9};
+  uint8_t base = bases[pg_below(g, 3)];
+  int32_t start;
+  if (base == 6)
+    start = PG_CTX - 8 + (int32_t)pg_below(g, 6) - (pg_below(g, 2) ? 24 : 0);
+  else if (base == 7)
+    start = (int32_t)pg_below(g, 8) - (pg_below(g, 4) == 0 ? 4 : 0);
+  else { /* r9 = r6 + (rX & 7) */
+    pg_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 9, 6, 0, 0);
+    uint8_t t = pg_scratch[pg_below(g, 6)];
+    pg_emit(g, BPF_ALU64 | BPF_AND, t, 0, 0, 7);
+    pg_emit(g, BPF_ALU64 | BPF_ADD | BPF_X, 9, t, 0, 0);
+    start = PG_CTX - 12 + (int32_t)pg_below(g, 8);
+  }
+  int n = 2 + (int)pg_below(g, 3);
+  for (int k = 0; k < n; k++) {
+    uint8_t sz = pg_sizes[pg_below(g, 3)];
+    int16_t off = (int16_t)(start + (int32_t)pg_below(g, 6) - 2);
+    uint32_t kind = pg_below(g, 4);
+    if (kind == 0)
+      pg_emit(g, BPF_LDX | BPF_MEM | sz, pg_dst(g), base, off, 0);
+    else if (kind == 1)
+      pg_emit(g, BPF_STX | BPF_MEM | sz, base, pg_src(g), off, 0);
+    else if (kind == 2)
+      pg_emit(g, BPF_ST | BPF_MEM | sz, base, 0, off, pg_imm(g));
+    else
+      pg_alu(g); /* something else in between */
+  }
+}
+
 static inline void pg_block(pg *g, int n);
 
 static inline void pg_cond(pg *g) {
@@ -261,6 +294,8 @@ static inline void pg_stmt(pg *g) {
     pg_helper(g);
   else if (k == 17)
     pg_lddw(g);
+  else if (k == 18)
+    pg_burst(g);
   else
     pg_alu(g);
 }

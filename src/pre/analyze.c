@@ -1,0 +1,256 @@
+/*
+ * Range analysis driver: basic blocks per function, a worklist to a fixpoint
+ * (joins at block entries, widening after a few rounds, refinement on
+ * conditional edges), then per memory access: safe on every visit, or came
+ * through an argument pointer. Functions are analysed independently; their
+ * arguments are unknown.
+ */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "pre/analyze.h"
+
+#define WIDEN_AFTER 3 /* joins at a block before its bounds jump to extremes */
+#define ROUNDS_PER_BLOCK 40
+#define MAX_BLOCKS 32768 /* larger functions stay fully checked */
+
+typedef struct block {
+  uint32_t start, end; /* slots [start, end) */
+  astate in;
+  uint16_t joins;
+  uint8_t seen, queued;
+} block;
+
+typedef struct actx {
+  pq_bpf_prog *p;
+  uint64_t safe_limit; /* [0, safe_limit) of the instance region always exists */
+  uint32_t fend;       /* end of the function being analysed */
+  uint32_t *blk_of;    /* slot -> block index (leaders only), UINT32_MAX otherwise */
+  block *blocks;
+  uint32_t nblocks;
+  uint32_t nwork;                /* blocks queued */
+  uint8_t *seen, *unsafe, *hint; /* per slot */
+} actx;
+
+static int is_access(const pq_bpf_insn *in) {
+  uint8_t c = BPF_CLASS(in->code);
+  return c == BPF_LDX || c == BPF_ST || c == BPF_STX;
+}
+
+/* Proven in bounds: the globals of this program, or the current frame. */
+static void judge(actx *a, const astate *s, uint32_t pc) {
+  const pq_bpf_insn *in = &a->p->insns[pc];
+  unsigned base = BPF_CLASS(in->code) == BPF_LDX ? in->src : in->dst;
+  const aval *v = &s->r[base];
+  int64_t w = (int64_t)pq_bpf_size_bytes(in->code);
+  int ok = 0;
+  if (base == 10) {
+    ok = 1; /* the verifier checked it */
+  } else if ((v->kind == AV_REGION || v->kind == AV_STACK) && v->omin != INT64_MIN) {
+    int64_t lo = v->omin + in->off, hi = v->omax + in->off + w;
+    if (v->kind == AV_REGION)
+      ok = lo >= 0 && (uint64_t)hi <= a->safe_limit;
+    else
+      ok = lo >= -(int64_t)PQ_BPF_STACK_FRAME && hi <= 0;
+  }
+  if (!ok)
+    a->unsafe[pc] = 1;
+  if (v->kind == AV_ARG)
+    a->hint[pc] = 1;
+  a->seen[pc] = 1;
+}
+
+static void push(actx *a, uint32_t b) {
+  if (!a->blocks[b].queued) {
+    a->blocks[b].queued = 1;
+    a->nwork++;
+  }
+}
+
+/* Joins s into block b's entry state; queues b when it changed. */
+static void flow_into(actx *a, uint32_t pc, const astate *s) {
+  uint32_t b = a->blk_of[pc];
+  block *k = &a->blocks[b];
+  if (!k->seen) {
+    k->in = *s;
+    k->seen = 1;
+    push(a, b);
+    return;
+  }
+  if (k->joins >= WIDEN_AFTER) { /* from now on, growing bounds jump to extremes */
+    astate old = k->in;
+    if (pq_av_join(&k->in, s)) {
+      pq_av_widen(&k->in, &old);
+      push(a, b);
+    }
+  } else if (pq_av_join(&k->in, s)) {
+    k->joins++;
+    push(a, b);
+  }
+}
+
+static void transfer(astate *s, const pq_bpf_insn *in) {
+  switch (BPF_CLASS(in->code)) {
+  case BPF_ALU:
+  case BPF_ALU64:
+    pq_av_alu(s, in);
+    break;
+  case BPF_LDX:
+    pq_av_load(s, in);
+    break;
+  case BPF_LD:
+    pq_av_lddw(s, in);
+    break;
+  case BPF_STX:
+    if (BPF_MODE(in->code) == BPF_ATOMIC)
+      pq_av_atomic(s, in);
+    break;
+  case BPF_JMP:
+    if (BPF_OP(in->code) == BPF_CALL)
+      pq_av_call(s, in);
+    break;
+  default:
+    break;
+  }
+}
+
+static void run_block(actx *a, uint32_t b) {
+  block *k = &a->blocks[b];
+  astate s = k->in;
+  const pq_bpf_insn *ins = a->p->insns;
+  for (uint32_t pc = k->start; pc < k->end; pc++) {
+    const pq_bpf_insn *in = &ins[pc];
+    if (is_access(in))
+      judge(a, &s, pc);
+    if (pq_bpf_is_jump(in)) {
+      uint32_t t = (uint32_t)pq_bpf_jump_target(in, pc);
+      if (pq_bpf_is_ja(in)) {
+        flow_into(a, t, &s);
+        return;
+      }
+      astate taken = s;
+      if (pq_av_branch(&taken, in, 1))
+        flow_into(a, t, &taken);
+      if (!pq_av_branch(&s, in, 0))
+        return;
+    } else if (in->code == (BPF_JMP | BPF_EXIT)) {
+      return;
+    } else {
+      transfer(&s, in);
+    }
+    if (in->code == BPF_LDDW)
+      pc++;
+  }
+  if (k->end < a->fend && a->blk_of[k->end] != UINT32_MAX)
+    flow_into(a, k->end, &s);
+}
+
+/* Leaders: the function start, jump targets, and what follows a jump or exit.
+ * Returns 1 when the function is too large to analyse. */
+static int build_blocks(actx *a, const pq_bpf_func *f) {
+  const pq_bpf_insn *ins = a->p->insns;
+  uint32_t n = 0;
+  a->blk_of[f->start] = 0;
+  for (uint32_t pc = f->start; pc < f->end; pc++) {
+    const pq_bpf_insn *in = &ins[pc];
+    if (pq_bpf_is_jump(in)) {
+      a->blk_of[pq_bpf_jump_target(in, pc)] = 0;
+      if (pc + 1 < f->end)
+        a->blk_of[pc + 1] = 0;
+    } else if (in->code == (BPF_JMP | BPF_EXIT) && pc + 1 < f->end) {
+      a->blk_of[pc + 1] = 0;
+    }
+    if (in->code == BPF_LDDW)
+      pc++;
+  }
+  for (uint32_t pc = f->start; pc < f->end; pc++)
+    if (a->blk_of[pc] == 0)
+      a->blk_of[pc] = n++;
+  if (n > MAX_BLOCKS)
+    return 1;
+  a->blocks = pq_calloc(n, sizeof(block));
+  if (!a->blocks)
+    return PQUIC_ERR_NOMEM;
+  a->nblocks = n;
+  for (uint32_t pc = f->start, b = 0; pc < f->end; pc++) {
+    if (a->blk_of[pc] == UINT32_MAX)
+      continue;
+    if (b)
+      a->blocks[b - 1].end = pc;
+    a->blocks[b++].start = pc;
+  }
+  a->blocks[n - 1].end = f->end;
+  return 0;
+}
+
+/* Returns 0 when the function reached a fixpoint, 1 when it gave up. */
+static int analyze_func(actx *a, const pq_bpf_func *f) {
+  astate s;
+  for (int r = 0; r < 11; r++)
+    s.r[r] = (aval){.kind = r >= 1 && r <= 5 ? AV_ARG : AV_TOP, .umin = 0, .umax = UINT64_MAX};
+  s.r[10] = (aval){.kind = AV_STACK, .omin = 0, .omax = 0};
+  flow_into(a, f->start, &s);
+  /* Sweeps in block order: forward flow settles in few sweeps. */
+  uint64_t runs = 0, max_runs = (uint64_t)a->nblocks * ROUNDS_PER_BLOCK + 16;
+  while (a->nwork) {
+    for (uint32_t b = 0; b < a->nblocks; b++) {
+      if (!a->blocks[b].queued)
+        continue;
+      if (++runs > max_runs)
+        return 1;
+      a->blocks[b].queued = 0;
+      a->nwork--;
+      run_block(a, b);
+    }
+  }
+  return 0;
+}
+
+static int analyze(actx *a) {
+  pq_bpf_prog *p = a->p;
+  for (uint32_t f = 0; f < p->nfuncs; f++) {
+    const pq_bpf_func *fn = &p->funcs[f];
+    for (uint32_t pc = fn->start; pc < fn->end; pc++)
+      a->blk_of[pc] = UINT32_MAX;
+    a->fend = fn->end;
+    int rc = build_blocks(a, fn);
+    int gave_up = rc == 1;
+    if (rc == 1)
+      rc = 0;
+    else if (!rc)
+      gave_up = analyze_func(a, fn);
+    pq_free(a->blocks);
+    a->blocks = NULL;
+    a->nwork = 0;
+    if (rc)
+      return rc;
+    for (uint32_t pc = fn->start; pc < fn->end; pc++) {
+      pq_bpf_insn *in = &p->insns[pc];
+      if (!is_access(in))
+        continue;
+      in->pad = 0;
+      if (a->seen[pc] && !a->unsafe[pc] && !gave_up)
+        in->pad |= PQ_INSN_SAFE;
+      if (a->hint[pc])
+        in->pad |= PQ_INSN_LENT_HINT;
+    }
+  }
+  return 0;
+}
+
+int pq_bpf_analyze(pq_bpf_prog *p) {
+  actx a;
+  memset(&a, 0, sizeof(a));
+  a.p = p;
+  a.safe_limit = (uint64_t)p->globals_off + p->globals_size;
+  a.blk_of = pq_calloc(p->ninsns, sizeof(uint32_t));
+  a.seen = pq_calloc(p->ninsns, 1);
+  a.unsafe = pq_calloc(p->ninsns, 1);
+  a.hint = pq_calloc(p->ninsns, 1);
+  int rc = a.blk_of && a.seen && a.unsafe && a.hint ? analyze(&a) : PQUIC_ERR_NOMEM;
+  pq_free(a.blk_of);
+  pq_free(a.seen);
+  pq_free(a.unsafe);
+  pq_free(a.hint);
+  return rc;
+}
