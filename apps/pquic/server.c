@@ -167,6 +167,7 @@ static void conn_free(server *s, sconn *c) {
   sconn_hq_free_all(c);
   pq_u64map_free(&c->hq);
   sidvec_free(&c->closed);
+  sidvec_free(&c->early);
   pq_free(c);
 }
 

@@ -34,6 +34,7 @@ struct sconn {
   h3 *h3;
   pq_u64map hq;  /* hq-interop: stream id -> hq_stream */
   sidvec closed; /* streams closed during callbacks */
+  sidvec early;  /* streams with data before the ALPN was known (0-RTT) */
   int dirty;     /* needs sconn_service */
   int failed;    /* closed by us for a protocol error */
   sconn *prev, *next;

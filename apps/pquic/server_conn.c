@@ -58,15 +58,20 @@ void sconn_start(sconn *c) {
   const char *alpn = pquic_cnx_alpn(c->cnx);
   if (strcmp(alpn, "hq-interop") == 0) {
     c->proto = PROTO_HQ;
-    return;
+  } else {
+    c->proto = PROTO_H3;
+    int rv = h3_new(&c->h3, 1, &quic_h3_io, c->cnx, &server_handlers, c);
+    if (rv == 0)
+      rv = h3_start(c->h3);
+    if (rv)
+      conn_fail(c, H3_INTERNAL_ERROR, h3_strerror(rv));
   }
-  c->proto = PROTO_H3;
-  int rv = h3_new(&c->h3, 1, &quic_h3_io, c->cnx, &server_handlers, c);
-  if (rv == 0)
-    rv = h3_start(c->h3);
-  if (rv)
-    conn_fail(c, H3_INTERNAL_ERROR, h3_strerror(rv));
   c->dirty = 1;
+  /* Streams that spoke first (0-RTT) are read now; their bytes waited in
+   * the library. */
+  for (size_t i = 0; i < c->early.n; i++)
+    sconn_on_data(c, c->early.v[i]);
+  sidvec_free(&c->early);
 }
 
 /* --- hq-interop --- */
@@ -154,8 +159,15 @@ static void hq_on_data(sconn *c, int64_t sid, const uint8_t *data, size_t len, i
 
 void sconn_on_data(sconn *c, int64_t sid) {
   static uint8_t buf[READ_CHUNK];
-  if (c->proto == PROTO_NONE)
+  if (c->proto == PROTO_NONE) {
+    /* Early data before the handshake names the protocol: leave the bytes
+     * in the library until it does. */
+    if (pquic_cnx_alpn(c->cnx)[0] == '\0') {
+      sidvec_push(&c->early, sid);
+      return;
+    }
     sconn_start(c);
+  }
   for (int i = 0; i < 1024 && !c->failed; i++) {
     int fin = 0;
     int64_t n = pquic_stream_read(c->cnx, (uint64_t)sid, buf, sizeof buf, &fin);
