@@ -129,6 +129,9 @@ typedef struct pquic_config {
   pquic_rand_fn rand;          /* NULL: GnuTLS's random generator */
   void *rand_user;
   const char *qlog_dir;        /* NULL: no qlog */
+  /* 32 bytes keying stateless reset tokens; servers that must recognise
+   * each other's connections (or survive a restart) share it. NULL: random. */
+  const uint8_t *stateless_reset_key;
 } pquic_config;
 
 /* Defaults: QUIC v1, NewReno... see pquic_settings_init. */
@@ -236,6 +239,7 @@ typedef struct pquic_stats {
   uint64_t max_udp_payload;                     /* datagram size in use (PMTU discovery) */
   int resumed;                                  /* TLS resumed a previous session */
   int early_data;                               /* 0-RTT: 0 not offered, 1 accepted, 2 rejected */
+  int retry;                                    /* client: the server validated us with Retry */
 } pquic_stats;
 
 void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st);

@@ -40,6 +40,7 @@ void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st) {
   st->max_udp_payload = p->max_udp_payload;
   st->resumed = cnx->resumed;
   st->early_data = !cnx->early_data_offered ? 0 : cnx->early_data_accepted ? 1 : 2;
+  st->retry = cnx->retry_scid.len != 0;
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b) {

@@ -1,5 +1,6 @@
 /* Endpoint: creation, randomness, demultiplexing of received datagrams and
  * the choice of the connection that sends next. */
+#include <stdio.h>
 #include <string.h>
 
 #include <gnutls/crypto.h>
@@ -225,6 +226,9 @@ int pquic_endpoint_new(const pquic_config *cfg, pquic_endpoint **out) {
   ep->rng[0] |= 1; /* xoshiro's state must not be all zero */
   memcpy(ep->reset_key, seed + 32, 32);
   memcpy(ep->token_key, seed + 80, 32);
+  if (cfg->stateless_reset_key)
+    memcpy(ep->reset_key, cfg->stateless_reset_key, sizeof ep->reset_key);
+  ep->cfg.stateless_reset_key = NULL; /* copied: the caller's buffer may go */
   pq_sipkey key;
   memcpy(&key, seed + 64, sizeof key < 16 ? sizeof key : 16);
   pq_cidmap_init(&ep->cids, &key);
@@ -384,6 +388,29 @@ static pq_cnx *accept_connection(pq_endpoint *ep, const uint8_t *data, size_t le
   return cnx;
 }
 
+/* A stateless reset carries a random DCID: it is recognised by its last 16
+ * bytes, among the connections talking to that address (RFC 9000 10.3.1). */
+static int reset_for_us(pq_endpoint *ep, const uint8_t *data, size_t len,
+                        const struct sockaddr *remote, uint64_t now) {
+  if (len < 21)
+    return 0;
+  for (pq_cnx *c = ep->cnx_head; c; c = c->ep_next) {
+    if (c->state >= PQ_CNX_DRAINING ||
+        !pq_sockaddr_eq((const struct sockaddr *)&pq_cnx_active_path(c)->remote, remote))
+      continue;
+    c->now = now;
+    if (pq_op_detect_stateless_reset(c, data, len) == 1) {
+      c->close_err = PQUIC_ERR_STATELESS_RESET;
+      c->close_by_peer = 1;
+      snprintf(c->close_reason, sizeof c->close_reason, "stateless reset");
+      pq_cnx_set_state(c, PQ_CNX_CLOSED);
+      pq_cnx_after_call(c);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int pquic_endpoint_input(pquic_endpoint *ep, const uint8_t *data, size_t len,
                          const struct sockaddr *local, const struct sockaddr *remote, uint8_t ecn,
                          uint64_t now) {
@@ -403,6 +430,8 @@ int pquic_endpoint_input(pquic_endpoint *ep, const uint8_t *data, size_t len,
   if (!cnx) {
     if (data[0] & PQ_HDR_FORM_LONG) {
       cnx = accept_connection(ep, data, len, local, remote, now);
+    } else if (reset_for_us(ep, data, len, remote, now)) {
+      return 0;
     } else {
       pq_cnx_stateless_reset(ep, data, len, local, remote);
     }

@@ -29,11 +29,13 @@ void scn_opts_init(scn_opts *o) {
   pquic_settings_init(&o->server);
 }
 
-static void make_config(pquic_config *cfg, const pquic_settings *st, int server) {
+static void make_config(pquic_config *cfg, const scn_opts *o, int server) {
+  const pquic_settings *st = server ? &o->server : &o->client;
   pquic_config_init(cfg);
   cfg->settings = *st;
   cfg->alpn = SCN_ALPN;
   if (server) {
+    cfg->stateless_reset_key = o->server_reset_key;
     cfg->accept_incoming = 1;
     cfg->cert_file = SIM_CERT_DIR "/server.pem";
     cfg->key_file = SIM_CERT_DIR "/server.key";
@@ -62,7 +64,7 @@ void scn_setup(scn *x, const scn_opts *o) {
   pquic_config cfg;
   x->server_app = sim_app_new(x->s, 1, sim_mix64(o->seed, 0));
   assert_non_null(x->server_app);
-  make_config(&cfg, &o->server, 1);
+  make_config(&cfg, o, 1);
   sim_app_configure(x->server_app, &cfg);
   int rc = sim_pquic_add(x->s, (struct sockaddr *)&x->server_addr, &cfg, &x->server);
   if (rc != 0) {
@@ -76,7 +78,7 @@ void scn_setup(scn *x, const scn_opts *o) {
     assert_int_equal(sim_addr(&x->client_addr[i], ip, (uint16_t)(50000 + i)), 0);
     x->client_app[i] = sim_app_new(x->s, 0, sim_mix64(o->seed, i + 1));
     assert_non_null(x->client_app[i]);
-    make_config(&cfg, &o->client, 0);
+    make_config(&cfg, o, 0);
     sim_app_configure(x->client_app[i], &cfg);
     rc = sim_pquic_add(x->s, (struct sockaddr *)&x->client_addr[i], &cfg, &x->client[i]);
     if (rc != 0) {
@@ -88,6 +90,20 @@ void scn_setup(scn *x, const scn_opts *o) {
                                   &x->down[i]),
                      0);
   }
+}
+
+pquic_endpoint *scn_replace_server(scn *x) {
+  pquic_endpoint *old = sim_pquic_endpoint(x->server);
+  pquic_config cfg;
+  make_config(&cfg, &x->o, 1);
+  sim_app_configure(x->server_app, &cfg);
+  cfg.rand = NULL; /* GnuTLS's generator: the node's stays with the old endpoint */
+  pquic_endpoint *ep = NULL;
+  int rc = pquic_endpoint_new(&cfg, &ep);
+  if (rc != 0)
+    fail_msg("replacement server endpoint: %s", pquic_errname(rc));
+  sim_node_set_ctx(x->server, ep);
+  return old;
 }
 
 void scn_free(scn *x) {

@@ -34,6 +34,7 @@ typedef struct scn_opts {
   sim_link_config up, down; /* client -> server, server -> client (every client) */
   pquic_settings client, server;
   uint64_t max_time_us, max_iterations; /* simulation guards (0: sim defaults) */
+  const uint8_t *server_reset_key;      /* 32 bytes, or NULL (random) */
 } scn_opts;
 
 typedef struct scn {
@@ -58,6 +59,10 @@ void scn_link(sim_link_config *c, uint64_t rate_bps, uint64_t one_way_us, double
 /* Builds the simulation: nodes, endpoints, apps, links. */
 void scn_setup(scn *x, const scn_opts *o);
 void scn_free(scn *x);
+/* The server "restarts": its node gets a fresh endpoint with the same
+ * configuration, without the old one's connections. Returns the old
+ * endpoint, for the test to free after scn_free. */
+pquic_endpoint *scn_replace_server(scn *x);
 
 /* Client i connects to the server and will run plan. */
 sim_app_conn *scn_connect(scn *x, size_t i, const sim_app_plan *plan);
