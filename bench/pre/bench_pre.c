@@ -134,7 +134,7 @@ static pq_bpf_prog *load(const uint8_t *obj, size_t len, unsigned flags) {
   return p;
 }
 
-/* A fresh instance for `p`: globals, then 4 KiB of stack; gf tables built. */
+/* A fresh instance for `p`: globals, then 4 KiB of stack; tables built. */
 static void instance_for(const pq_bpf_prog *p, pq_bpf_instance *inst, int engine) {
   size_t g = (pq_bpf_prog_globals_size(p) + 15) & ~(size_t)15;
   size_t len = g + PQ_BPF_MAX_FRAMES * PQ_BPF_STACK_FRAME;
@@ -147,10 +147,18 @@ static void instance_for(const pq_bpf_prog *p, pq_bpf_instance *inst, int engine
   pq_bpf_prog_globals_init(p, inst->mem, len);
   pq_bpf_run_args a = {.budget = UINT64_MAX,
                        .engine = engine == E_INTERP ? PQ_BPF_ENGINE_INTERP : PQ_BPF_ENGINE_JIT};
-  uint64_t r0;
-  if (pq_bpf_run(p, (size_t)pq_bpf_prog_entry(p, "k_gf_init"), inst, &a, &r0, NULL) ||
-      r0 != k_gf_init())
-    exit(1);
+  static const struct {
+    const char *name;
+    u64 (*native)(void);
+  } inits[] = {{"k_gf_init", k_gf_init}, {"k_hash_init", k_hash_init}};
+  for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
+    uint64_t r0 = 0;
+    int rc = pq_bpf_run(p, (size_t)pq_bpf_prog_entry(p, inits[i].name), inst, &a, &r0, NULL);
+    if (rc || r0 != inits[i].native()) {
+      fprintf(stderr, "bench-pre: %s: %d, 0x%llx\n", inits[i].name, rc, (unsigned long long)r0);
+      exit(1);
+    }
+  }
 }
 
 static void fill(u8 *b, size_t len) {
@@ -192,6 +200,7 @@ int main(int argc, char **argv) {
   pq_bpf_prog *checked = load(obj, len, PQ_BPF_LOAD_JIT);
   pq_bpf_prog *unchecked = load(obj, len, PQ_BPF_LOAD_JIT | PQ_BPF_LOAD_UNCHECKED);
   k_gf_init();
+  k_hash_init();
   /* Engines take turns, batch by batch, so that other load on the machine
    * hits them alike; ratios are medians of per-round ratios. */
   enum { ROUNDS = 15 };

@@ -80,8 +80,10 @@ u64 k_sort(const u8 *p, u64 len) {
   return h;
 }
 
-/* Open-addressing hash table walk: insert the buffer's words, then look
- * each one up again (as a connection-ID or packet-number map would). */
+/* Open-addressing hash table walk: a table of 512 keys in 1024 slots is
+ * built once (k_hash_init); each call looks up the buffer's words (hits and
+ * misses) along their probe chains, as a connection-ID map lookup does per
+ * packet. */
 #define SLOTS 1024
 static u32 keys[SLOTS];
 static u32 vals[SLOTS];
@@ -90,29 +92,32 @@ static inline u32 slot_of(u32 k) {
   return (k * 2654435761u) >> 22;
 }
 
-u64 k_hash(const u8 *p, u64 len) {
-  for (u32 i = 0; i < SLOTS; i++)
-    keys[i] = 0;
-  u64 n = len / 4 < SLOTS / 2 ? len / 4 : SLOTS / 2;
-  for (u64 i = 0; i < n; i++) {
-    u32 k = ((u32)p[4 * i] | (u32)p[4 * i + 1] << 8 | (u32)p[4 * i + 2] << 16 |
-             (u32)p[4 * i + 3] << 24) |
-            1;
+static inline u32 word_at(const u8 *p) {
+  return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+u64 k_hash_init(void) {
+  u32 x = 99;
+  for (u32 i = 0; i < SLOTS / 2; i++) {
+    x = x * 1103515245u + 12345u;
+    u32 k = x | 1;
     u32 s = slot_of(k);
     while (keys[s] && keys[s] != k)
       s = (s + 1) & (SLOTS - 1);
     keys[s] = k;
-    vals[s] = (u32)i;
+    vals[s] = i;
   }
-  u64 sum = 0;
+  return keys[0];
+}
+
+u64 k_hash(const u8 *p, u64 len) {
+  u64 sum = 0, n = len / 4;
   for (u64 i = 0; i < n; i++) {
-    u32 k = ((u32)p[4 * i] | (u32)p[4 * i + 1] << 8 | (u32)p[4 * i + 2] << 16 |
-             (u32)p[4 * i + 3] << 24) |
-            1;
+    u32 k = word_at(p + 4 * i) | 1;
     u32 s = slot_of(k);
-    while (keys[s] != k)
+    while (keys[s] && keys[s] != k)
       s = (s + 1) & (SLOTS - 1);
-    sum += vals[s];
+    sum += keys[s] ? vals[s] + 1 : 0;
   }
   return sum;
 }

@@ -11,6 +11,7 @@ u64 k_checksum(const u8 *p, u64 len);
 u64 k_gf_init(void);
 u64 k_gf_mac(u8 *p, u64 len);
 u64 k_sort(const u8 *p, u64 len);
+u64 k_hash_init(void);
 u64 k_hash(const u8 *p, u64 len);
 
 #endif

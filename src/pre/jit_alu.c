@@ -157,6 +157,10 @@ static void emit_end(jit_comp *c, const pq_bpf_insn *in, int d) {
 
 static void emit_mov(jit_comp *c, const pq_bpf_insn *in, unsigned w, int d) {
   xbuf *b = &c->b;
+  if (BPF_SRC(in->code) == BPF_K && in->imm == 0) {
+    x_rr(b, 0, 0x31, d, d); /* xor: flags are never live across instructions */
+    return;
+  }
   if (BPF_SRC(in->code) == BPF_K) {
     if (w & XW)
       x_mov_imm(b, d, (uint64_t)(int64_t)in->imm);

@@ -149,11 +149,8 @@ void pq_jit_slow_copies(jit_comp *c) {
     }
     x_patch_rel32(b, g->from, b->len);
     const pq_bpf_func *f = &c->p->funcs[pq_bpf_func_of(c->p, g->first)];
-    for (uint32_t pc = g->first; pc <= g->last; pc++) {
-      pq_jit_insn(c, f, pc);
-      if (c->p->insns[pc].code == BPF_LDDW)
-        pc++;
-    }
+    for (uint32_t pc = g->first; pc <= g->last;)
+      pc += pq_jit_insn(c, f, pc);
     x_patch_rel32(b, x_jmp(b), g->resume);
   }
   c->slow = 0;

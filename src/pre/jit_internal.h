@@ -107,8 +107,10 @@ extern const uint8_t pq_jit_reg[11];
 size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s);
 void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func);
 
-/* Code for one instruction (the whole slot pair of an LDDW). */
-void pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+/* Code for the instruction at slot pc, fused with the next one or two when a
+ * single x86 instruction does both (a copy then an add: lea). Returns the
+ * slots consumed (an LDDW takes two). */
+uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
 
 /* Access groups (jit_group.c): marks jump targets; before emitting slot pc,
  * opens a group there when worthwhile (emitting its hull check); after

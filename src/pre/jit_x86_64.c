@@ -167,6 +167,8 @@ static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   } else if (op == BPF_JSET) {
     x_rr(b, w, 0xf7, 0, d); /* test r/m, imm32 */
     x_u32(b, (uint32_t)in->imm);
+  } else if (in->imm == 0) {
+    x_rr(b, w, 0x85, d, d); /* test d, d: the flags of cmp d, 0 */
   } else {
     x_alu_ri(b, w, 7, d, in->imm); /* cmp */
   }
@@ -225,8 +227,42 @@ static void emit_lddw(jit_comp *c, const pq_bpf_insn *in) {
   }
 }
 
-void pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+/* rX = rY followed by rX += K or rX += rZ; the region address of an LDDW
+ * followed by rX += rZ: one lea. The follower must not be a jump target. */
+static uint32_t try_fuse(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+  const pq_bpf_insn *a = &c->p->insns[pc];
+  if (a->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !a->off && pc + 1 < f->end &&
+      !c->target[pc + 1]) {
+    const pq_bpf_insn *n = a + 1;
+    int d = pq_jit_reg[a->dst], s = pq_jit_reg[a->src];
+    if (n->dst != a->dst)
+      return 0;
+    if (n->code == (BPF_ALU64 | BPF_ADD | BPF_K)) {
+      x_rm(&c->b, XW, 0x8d, d, s, n->imm);
+      return 2;
+    }
+    if (n->code == (BPF_ALU64 | BPF_ADD | BPF_X) && n->src != a->dst) {
+      x_lea_sib(&c->b, d, s, pq_jit_reg[n->src], 0);
+      return 2;
+    }
+    return 0;
+  }
+  if (a->code == BPF_LDDW && a->src == PQ_BPF_PSEUDO_REGION && pq_bpf_lddw_imm(a) <= INT32_MAX &&
+      pc + 2 < f->end && !c->target[pc + 2]) {
+    const pq_bpf_insn *n = a + 2;
+    if (n->code == (BPF_ALU64 | BPF_ADD | BPF_X) && n->dst == a->dst && n->src != a->dst) {
+      x_lea_sib(&c->b, pq_jit_reg[a->dst], J_BASE, pq_jit_reg[n->src], (int32_t)pq_bpf_lddw_imm(a));
+      return 3;
+    }
+  }
+  return 0;
+}
+
+uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *in = &c->p->insns[pc];
+  uint32_t fused = try_fuse(c, f, pc);
+  if (fused)
+    return fused;
   switch (BPF_CLASS(in->code)) {
   case BPF_ALU:
   case BPF_ALU64:
@@ -245,11 +281,12 @@ void pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
     break;
   case BPF_LD:
     emit_lddw(c, in);
-    break;
+    return 2;
   default:
     pq_jit_mem(c, in, pc);
     break;
   }
+  return 1;
 }
 
 static void compile(jit_comp *c) {
@@ -260,13 +297,15 @@ static void compile(jit_comp *c) {
     c->func = f;
     c->func_off[f] = (uint32_t)c->b.len;
     emit_prologue(c, fn);
-    for (uint32_t pc = fn->start; pc < fn->end; pc++) {
+    for (uint32_t pc = fn->start; pc < fn->end;) {
       c->insn_off[pc] = (uint32_t)c->b.len;
       pq_jit_group_open(c, pc);
-      pq_jit_insn(c, fn, pc);
-      if (p->insns[pc].code == BPF_LDDW)
-        c->insn_off[++pc] = (uint32_t)c->b.len;
-      pq_jit_group_close(c, pc);
+      uint32_t n = pq_jit_insn(c, fn, pc);
+      for (uint32_t k = 1; k < n; k++) /* never jump targets */
+        c->insn_off[pc + k] = (uint32_t)c->b.len;
+      for (uint32_t k = 0; k < n; k++)
+        pq_jit_group_close(c, pc + k);
+      pc += n;
     }
   }
   pq_jit_slow_copies(c);

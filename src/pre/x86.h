@@ -163,6 +163,19 @@ static inline void x_mov_imm(xbuf *b, int reg, uint64_t v) {
   }
 }
 
+/* lea dst, [base + index + disp] (64-bit). index must not be rsp. */
+static inline void x_lea_sib(xbuf *b, int dst, int base, int index, int32_t disp) {
+  x_byte(b, (uint8_t)(0x48 | ((dst >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 | ((base >> 3) & 1)));
+  x_byte(b, 0x8d);
+  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
+  x_byte(b, (uint8_t)(mod << 6 | (dst & 7) << 3 | 4));
+  x_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
+  if (mod == 1)
+    x_byte(b, (uint8_t)disp);
+  else if (mod == 2)
+    x_u32(b, (uint32_t)disp);
+}
+
 static inline void x_push(xbuf *b, int reg) {
   x_prefix(b, 0, 0, reg);
   x_byte(b, (uint8_t)(0x50 + (reg & 7)));
