@@ -85,6 +85,9 @@ typedef enum pquic_event_type {
   PQUIC_EVENT_OP_FAULT,           /* a protocol operation failed (loop, plugin fault);
                                      the connection is being closed */
   PQUIC_EVENT_PLUGIN_MESSAGE,     /* a plugin pushed a message (data, len) */
+  PQUIC_EVENT_CLOSING,            /* the connection started closing (either side, or an
+                                     error): same fields as CLOSED, which follows after the
+                                     closing/draining period; nothing more can be sent */
 } pquic_event_type;
 
 typedef struct pquic_event {
@@ -255,7 +258,9 @@ int pquic_stream_open(pquic_cnx *cnx, int bidi, uint64_t *stream_id);
 int64_t pquic_stream_write(pquic_cnx *cnx, uint64_t stream_id, const uint8_t *data, size_t len,
                            int fin);
 /* Reads in-order data. Returns the byte count (0 when nothing is ready);
- * *fin is set when the stream's final byte has been read. */
+ * *fin is set when the stream's final byte has been read. Reading the final
+ * byte of a stream whose sending side is also done closes the stream:
+ * PQUIC_EVENT_STREAM_CLOSED is delivered from inside this call. */
 int64_t pquic_stream_read(pquic_cnx *cnx, uint64_t stream_id, uint8_t *buf, size_t len, int *fin);
 /* Abruptly ends sending (RESET_STREAM) / asks the peer to stop (STOP_SENDING). */
 int pquic_stream_reset(pquic_cnx *cnx, uint64_t stream_id, uint64_t app_error);

@@ -197,7 +197,7 @@ struct pquic_cnx {
   int close_is_app;
   int close_by_peer;
   int close_err;               /* library code for the event */
-  char close_reason[128];
+  char close_reason[256];
   uint8_t close_pending;       /* CONNECTION_CLOSE to (re)send */
   uint32_t close_rx, close_rx_next; /* packets received while closing, next answer */
   uint64_t close_sent_time;

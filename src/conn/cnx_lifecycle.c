@@ -44,6 +44,15 @@ void pq_cnx_set_state(pq_cnx *cnx, int state) {
     return;
   cnx->state = state;
   (void)pq_op_connection_state_changed(cnx, (uint64_t)from, (uint64_t)state);
+  if (from < PQ_CNX_CLOSING && (state == PQ_CNX_CLOSING || state == PQ_CNX_DRAINING)) {
+    pquic_event ev = {.type = PQUIC_EVENT_CLOSING,
+                      .err = cnx->close_err,
+                      .wire_error = cnx->close_error,
+                      .wire_error_is_app = cnx->close_is_app,
+                      .closed_by_peer = cnx->close_by_peer,
+                      .reason = cnx->close_reason[0] ? cnx->close_reason : NULL};
+    pq_cnx_emit(cnx, &ev);
+  }
 }
 
 static void space_init(pq_space *sp) {

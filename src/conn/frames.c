@@ -157,10 +157,15 @@ PQ_OPIMPL uint64_t opimpl_notify_frame(pq_cnx *cnx, uint64_t param, pq_sent_pkt 
     break;
   case PQ_FT_CRYPTO: {
     pq_sendbuf *b = &cnx->spaces[sp->epoch].crypto_out;
+    int rc = 0;
+    if (cnx->spaces[sp->epoch].discarded)
+      break; /* the buffer is gone with its keys */
     if (fate == PQ_FATE_ACKED)
-      (void)pq_sendbuf_ack(b, sf->u.crypto.offset, sf->u.crypto.len, false);
-    else if (fate == PQ_FATE_LOST && !cnx->spaces[sp->epoch].discarded)
-      (void)pq_sendbuf_lost(b, sf->u.crypto.offset, sf->u.crypto.len, false);
+      rc = pq_sendbuf_ack(b, sf->u.crypto.offset, sf->u.crypto.len, false);
+    else if (fate == PQ_FATE_LOST)
+      rc = pq_sendbuf_lost(b, sf->u.crypto.offset, sf->u.crypto.len, false);
+    if (rc == PQUIC_ERR_NOMEM) /* the handshake could never finish */
+      pq_cnx_error(cnx, PQUIC_WIRE_INTERNAL_ERROR, PQ_FT_CRYPTO, "out of memory");
     break;
   }
   case PQ_FT_HANDSHAKE_DONE:

@@ -114,6 +114,16 @@ PQ_OPIMPL uint64_t opimpl_crypto_receive(pq_cnx *cnx, uint64_t level, uint64_t o
       return 0;
     }
   }
+  if (!cnx->alpn[0]) {
+    /* Known from the ClientHello (server) or EncryptedExtensions (client),
+     * before completion: 0-RTT data can be routed by protocol. */
+    size_t alpn_len = 0;
+    const uint8_t *alpn = pq_tls_session_alpn(cnx->tls, &alpn_len);
+    if (alpn && alpn_len < sizeof cnx->alpn) {
+      memcpy(cnx->alpn, alpn, alpn_len);
+      cnx->alpn[alpn_len] = '\0';
+    }
+  }
   if (!cnx->handshake_complete && pq_tls_session_complete(cnx->tls))
     (void)pq_op_handshake_completed(cnx, cnx->now);
   return 0;

@@ -510,7 +510,12 @@ void pq_stream_on_sent_fate(pq_cnx *cnx, const pq_sent_frame *sf, int fate) {
     if (s->send_state == PQ_SEND_RESET_SENT || s->send_state == PQ_SEND_RESET_RECVD)
       return;
     if (fate == PQ_FATE_ACKED) {
-      (void)pq_sendbuf_ack(&s->send, sf->u.stream.offset, sf->u.stream.len, sf->u.stream.fin);
+      if (pq_sendbuf_ack(&s->send, sf->u.stream.offset, sf->u.stream.len, sf->u.stream.fin) ==
+          PQUIC_ERR_NOMEM) {
+        /* Unrecorded, the data would never count as delivered. */
+        pq_cnx_error(cnx, PQUIC_WIRE_INTERNAL_ERROR, PQ_FT_STREAM, "out of memory");
+        return;
+      }
       if (s->writable_wanted && pq_sendbuf_buffered(&s->send) <
                                     cnx->ep->cfg.settings.max_stream_send_buffer) {
         s->writable_wanted = 0;
@@ -522,7 +527,12 @@ void pq_stream_on_sent_fate(pq_cnx *cnx, const pq_sent_frame *sf, int fate) {
         pq_stream_maybe_close(cnx, s);
       }
     } else {
-      (void)pq_sendbuf_lost(&s->send, sf->u.stream.offset, sf->u.stream.len, sf->u.stream.fin);
+      if (pq_sendbuf_lost(&s->send, sf->u.stream.offset, sf->u.stream.len, sf->u.stream.fin) ==
+          PQUIC_ERR_NOMEM) {
+        /* Unrecorded, the data would never be sent again. */
+        pq_cnx_error(cnx, PQUIC_WIRE_INTERNAL_ERROR, PQ_FT_STREAM, "out of memory");
+        return;
+      }
       pq_stream_schedule(cnx, s);
     }
     return;

@@ -59,6 +59,14 @@ void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now) {
     (void)pq_op_timer_expired(cnx, PQ_TIMER_CLOSE, now);
     return;
   }
+  uint64_t hs = cnx->ep->cfg.settings.handshake_timeout_us;
+  if (hs && !cnx->handshake_complete && now >= cnx->created + hs && !pq_cnx_closing(cnx)) {
+    /* Give up quietly, as on an idle timeout (RFC 9000 10.1). */
+    cnx->close_err = PQUIC_ERR_HANDSHAKE_TIMEOUT;
+    snprintf(cnx->close_reason, sizeof cnx->close_reason, "handshake timeout");
+    pq_cnx_set_state(cnx, PQ_CNX_CLOSED);
+    return;
+  }
   if (now >= cnx->idle_deadline && !pq_cnx_closing(cnx)) {
     (void)pq_op_timer_expired(cnx, PQ_TIMER_IDLE, now);
     return;
@@ -85,6 +93,9 @@ PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
   if (cnx->state == PQ_CNX_DRAINING)
     return cnx->close_deadline;
   uint64_t t = min64(cnx->close_deadline, cnx->idle_deadline);
+  uint64_t hs = cnx->ep->cfg.settings.handshake_timeout_us;
+  if (hs && !cnx->handshake_complete)
+    t = min64(t, cnx->created + hs);
   uint64_t now = cnx->now;
   pq_path *path = pq_cnx_active_path(cnx);
   int can_send = pq_op_check_amplification_limit(cnx, path) > 0;
