@@ -84,14 +84,21 @@
 #include "ops/core_ops.def"
 #undef PQ_OP
 #else
-/* Calls through the connection's operation table. */
-#define PQ_INVOKE_DEFAULT pq_op_invoke
-#define PQ_INVOKE_EVENT pq_op_invoke_event
+/* Calls through the connection's operation table. On the shared table the
+ * built-in is called through the table's typed pointer, with native
+ * arguments; only connections with pluglets pack the 16-slot convention. */
+#define PQ_FAST_DEFAULT(name, kind, args, outs)                                                    \
+  if (__builtin_expect(cnx->op.table->plain, 1))                                                   \
+    return ((pq_opimpl_type_##name *)cnx->op.table->typed[PQ_OP_##name])(                          \
+        cnx PQ_ARGP_##kind PQ_NAMES_##args PQ_ARGO_##outs);
+#define PQ_FAST_EVENT(name, kind, args, outs)                                                      \
+  if (__builtin_expect(cnx->op.table->plain, 1))                                                   \
+    return 0;
 #define PQ_OP(name, kind, dflt, cat, args, outs, outdoc, contract)                                 \
   static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) { \
-    const uint64_t in_[] = {PQ_PACK_##args 0};                                                     \
-    return PQ_INVOKE_##dflt(cnx, &cnx->op, PQ_OP_##name, PQ_VALP_##kind, in_,                     \
-                            PQ_COUNT_##args, PQ_VALO_##outs, PQ_NOUT_##outs);                      \
+    PQ_FAST_##dflt(name, kind, args, outs) const uint64_t in_[] = {PQ_PACK_##args 0};             \
+    return pq_op_dispatch(cnx, &cnx->op, PQ_OP_##name, PQ_VALP_##kind, in_, PQ_COUNT_##args,     \
+                          PQ_VALO_##outs, PQ_NOUT_##outs, 0);                                      \
   }
 #include "ops/core_ops.def"
 #undef PQ_OP
@@ -114,7 +121,7 @@
     return pq_opunpack_##name(cnx, a, opimpl_##name);                                              \
   }
 
-#define PQ_OP_DEFAULT(name) {PQ_OP_##name, opadapt_##name}
+#define PQ_OP_DEFAULT(name) {PQ_OP_##name, opadapt_##name, (pq_op_typed)opimpl_##name}
 
 /* Each implementation file lists its defaults:
  *   PQ_OP_DEFAULTS(recovery, PQ_OP_DEFAULT(update_rtt), ...)

@@ -42,6 +42,10 @@ typedef enum pq_op_id {
 
 typedef uint64_t (*pq_op_fn)(struct pquic_cnx *cnx, pquic_op_args *a, void *user);
 
+/* A built-in implementation with its own typed signature, called directly
+ * (cast back to its type) on the shared table. */
+typedef void (*pq_op_typed)(void);
+
 /* A pluglet attached at a pre or post anchor. */
 typedef struct pq_op_hook {
   pq_op_fn fn;
@@ -69,6 +73,7 @@ typedef struct pq_op_pentry {
 
 typedef struct pq_op_table {
   int plain;            /* the shared built-in table: no hooks, no loops possible */
+  pq_op_typed *typed;   /* plain table: built-ins by op id, typed calls */
   uint32_t n_entries;   /* ids covered by entries[] */
   pq_op_entry *entries; /* by op id: the behaviour for ids (and for parameters
                            without an entry of their own) */
@@ -103,7 +108,8 @@ typedef struct pq_op_registry {
 /* The built-in implementation of one core operation. */
 typedef struct pq_op_default {
   uint32_t id;
-  pq_op_fn fn;
+  pq_op_fn fn;       /* the adapter, for the 16-slot convention */
+  pq_op_typed typed; /* the implementation */
 } pq_op_default;
 
 /* --- description of the core list --- */

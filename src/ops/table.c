@@ -11,9 +11,17 @@ int pq_op_table_init_defaults(pq_op_table *t, const pq_op_default *defs, size_t 
   if (!t->entries)
     return PQUIC_ERR_NOMEM;
   t->n_entries = PQ_OP_CORE_COUNT;
+  t->typed = pq_calloc(PQ_OP_CORE_COUNT, sizeof *t->typed);
+  if (!t->typed) {
+    pq_free(t->entries);
+    t->entries = NULL;
+    return PQUIC_ERR_NOMEM;
+  }
   for (size_t i = 0; i < n; i++) {
-    if (defs[i].id < PQ_OP_CORE_COUNT)
+    if (defs[i].id < PQ_OP_CORE_COUNT) {
       t->entries[defs[i].id].fn = defs[i].fn;
+      t->typed[defs[i].id] = defs[i].typed;
+    }
   }
   t->plain = 1;
   return 0;
@@ -42,6 +50,7 @@ void pq_op_table_free(pq_op_table *t) {
     free_entry_hooks(&t->pentries[i].e);
   pq_free(t->entries);
   pq_free(t->pentries);
+  pq_free(t->typed);
   memset(t, 0, sizeof *t);
 }
 

@@ -40,7 +40,8 @@ static pq_op_table shared;
 
 static int setup(void **state) {
   (void)state;
-  pq_op_default defs[] = {{PQ_OP_update_rtt, builtin_rtt}, {PQ_OP_process_frame, builtin_frame}};
+  pq_op_default defs[] = {{PQ_OP_update_rtt, builtin_rtt, NULL},
+                          {PQ_OP_process_frame, builtin_frame, NULL}};
   return pq_op_table_init_defaults(&shared, defs, 2);
 }
 
