@@ -20,8 +20,15 @@ PQ_OPIMPL uint64_t opimpl_connection_error(pq_cnx *cnx, uint64_t wire_error, uin
   cnx->close_error = wire_error;
   cnx->close_frame_type = frame_type;
   cnx->close_is_app = 0;
-  if (!cnx->close_err)
-    cnx->close_err = PQUIC_ERR_PROTOCOL_VIOLATION;
+  if (!cnx->close_err) /* the library's view of a transport error we detected */
+    cnx->close_err = wire_error == PQUIC_WIRE_INTERNAL_ERROR ? PQUIC_ERR_INTERNAL
+                     : wire_error == PQUIC_WIRE_FLOW_CONTROL_ERROR ? PQUIC_ERR_FLOW_CONTROL
+                     : wire_error == PQUIC_WIRE_STREAM_LIMIT_ERROR ? PQUIC_ERR_STREAM_LIMIT
+                     : wire_error == PQUIC_WIRE_FINAL_SIZE_ERROR   ? PQUIC_ERR_FINAL_SIZE
+                     : wire_error == PQUIC_WIRE_TRANSPORT_PARAMETER_ERROR
+                         ? PQUIC_ERR_TRANSPORT_PARAMETER
+                     : wire_error == PQUIC_WIRE_FRAME_ENCODING_ERROR ? PQUIC_ERR_FRAME_ENCODING
+                                                                     : PQUIC_ERR_PROTOCOL_VIOLATION;
   if (reason && reason != cnx->close_reason)
     snprintf(cnx->close_reason, sizeof cnx->close_reason, "%s", reason);
   return pq_op_enter_closing(cnx, cnx->now);
