@@ -11,6 +11,7 @@ PACKAGES=(
   libgnutls28-dev libnghttp3-dev libzstd-dev libsqlite3-dev libcmocka-dev
   ngtcp2-client ngtcp2-server
   iproute2 python3
+  gnuplot-nox
 )
 
 missing=()
