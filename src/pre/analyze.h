@@ -23,7 +23,7 @@ enum {
 enum { AV_TOP = 0, AV_SCALAR, AV_REGION, AV_STACK, AV_ARG };
 
 typedef struct aval {
-  uint8_t kind;
+  uint64_t kind; /* a whole word: struct copies then forward from full stores */
   union {
     struct {
       uint64_t umin, umax; /* AV_SCALAR: unsigned range */

@@ -24,7 +24,7 @@ static aval full(int is64) {
 }
 
 /* A pointer; offsets outside the limit become unbounded. */
-static aval ptr(uint8_t kind, int64_t lo, int64_t hi) {
+static aval ptr(uint64_t kind, int64_t lo, int64_t hi) {
   aval v = {.kind = kind, .omin = lo, .omax = hi};
   if (lo < -AV_OFF_LIMIT || hi > AV_OFF_LIMIT || lo > hi) {
     v.omin = INT64_MIN;

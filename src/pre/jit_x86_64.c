@@ -12,9 +12,9 @@
 #if defined(__x86_64__)
 
 #include <string.h>
-#include <sys/mman.h>
 
 #include "common/alloc.h"
+#include "pre/jit_arena.h"
 #include "pre/jit_internal.h"
 
 struct pq_jit {
@@ -316,15 +316,15 @@ static void compile(jit_comp *c) {
   }
 }
 
-/* Copies the code into fresh pages and makes them read+execute. */
+/* Copies the code into pages of its own and makes them read+execute. */
 static int map_code(pq_jit *j, const xbuf *b) {
-  size_t page = 4096, size = (b->len + page - 1) & ~(page - 1);
-  void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED)
+  size_t size;
+  uint8_t *m = pq_jit_arena_alloc(b->len, &size);
+  if (!m)
     return PQUIC_ERR_NOMEM;
   memcpy(m, b->p, b->len);
-  if (mprotect(m, size, PROT_READ | PROT_EXEC) != 0) {
-    munmap(m, size);
+  if (pq_jit_arena_seal(m, size) != 0) {
+    pq_jit_arena_free(m, size);
     return PQUIC_ERR_JIT;
   }
   j->code = m;
@@ -345,7 +345,12 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
     return rc;
   j->func_off = c.func_off = pq_calloc(p->nfuncs, sizeof(uint32_t));
   j->insn_off = c.insn_off = pq_calloc(p->ninsns, sizeof(uint32_t));
-  if (c.func_off && c.insn_off && pq_jit_groups_init(&c) == 0) {
+  /* Most instructions take under 32 bytes: reserve once. */
+  c.b.cap = (size_t)p->ninsns * 32 + 1024;
+  c.b.p = pq_malloc(c.b.cap);
+  if (!c.b.p)
+    c.b.cap = 0;
+  if (c.func_off && c.insn_off && c.b.p && pq_jit_groups_init(&c) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
       rc = map_code(j, &c.b);
@@ -370,7 +375,7 @@ void pq_jit_free(pq_jit *j) {
   if (!j)
     return;
   if (j->code)
-    munmap(j->code, j->size);
+    pq_jit_arena_free(j->code, j->size);
   pq_free(j->func_off);
   pq_free(j->insn_off);
   pq_free(j);

@@ -51,22 +51,28 @@ typedef struct xbuf {
   int oom;
 } xbuf;
 
-/* Appends a byte; on allocation failure sets oom and drops further bytes
- * (the caller checks oom and discards the code). */
-static inline void x_byte(xbuf *b, uint8_t v) {
+/* Grows the buffer and appends v; on allocation failure sets oom and drops
+ * this and every further byte (the caller checks oom and discards the code). */
+static inline void x_grow_put(xbuf *b, uint8_t v) {
   if (b->oom)
     return;
-  if (b->len == b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 4096;
-    uint8_t *n = pq_realloc(b->p, cap);
-    if (!n) {
-      b->oom = 1;
-      return;
-    }
-    b->p = n;
-    b->cap = cap;
+  size_t cap = b->cap ? b->cap * 2 : 4096;
+  uint8_t *n = pq_realloc(b->p, cap);
+  if (!n) {
+    b->oom = 1;
+    b->cap = 0; /* every later byte takes this path and is dropped */
+    return;
   }
+  b->p = n;
+  b->cap = cap;
   b->p[b->len++] = v;
+}
+
+static inline void x_byte(xbuf *b, uint8_t v) {
+  if (b->len < b->cap)
+    b->p[b->len++] = v;
+  else
+    x_grow_put(b, v);
 }
 
 static inline void x_u32(xbuf *b, uint32_t v) {
