@@ -326,11 +326,12 @@ static void answer_unknown_version(pq_endpoint *ep, const pq_header *h, size_t d
  * client's address and first DCID (RFC 9000 8.1.2, 17.2.5). */
 static void send_retry(pq_endpoint *ep, const pq_header *h, const struct sockaddr *local,
                        const struct sockaddr *remote, uint64_t now) {
-  pq_cid odcid, rscid;
+  pq_cid odcid = {0}, rscid = {0};
   uint8_t id[PQ_MAX_CID_LEN];
-  pq_cid_set(&odcid, h->dcid, h->dcid_len);
   pq_ep_random(ep, id, ep->cfg.settings.cid_length);
-  pq_cid_set(&rscid, id, ep->cfg.settings.cid_length);
+  if (!pq_cid_set(&odcid, h->dcid, h->dcid_len) ||
+      !pq_cid_set(&rscid, id, ep->cfg.settings.cid_length))
+    return;
   uint8_t token[PQ_TOKEN_MAX];
   size_t tlen = pq_token_make(ep, PQ_TOKEN_RETRY, now, remote, &odcid, &rscid, token, sizeof token);
   if (!tlen)

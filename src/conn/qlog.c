@@ -113,7 +113,7 @@ static void frame_json(FILE *f, const pq_frame *fr) {
     char name[40] = "unknown";
     if (info) {
       size_t i = 0;
-      for (; info->name[i] && i < sizeof name - 1; i++)
+      for (; i < sizeof name - 1 && info->name[i]; i++)
         name[i] = (char)(info->name[i] >= 'A' && info->name[i] <= 'Z' ? info->name[i] + 32
                                                                       : info->name[i]);
       name[i] = '\0';
