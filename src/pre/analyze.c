@@ -110,29 +110,19 @@ static void flow_into(actx *a, uint32_t pc, const astate *s) {
   }
 }
 
+/* Arithmetic first: it is most of the code (and of the time spent here). */
 static void transfer(astate *s, const pq_bpf_insn *in) {
-  switch (BPF_CLASS(in->code)) {
-  case BPF_ALU:
-  case BPF_ALU64:
+  uint8_t cls = BPF_CLASS(in->code);
+  if (cls == BPF_ALU64 || cls == BPF_ALU)
     pq_av_alu(s, in);
-    break;
-  case BPF_LDX:
+  else if (cls == BPF_LDX)
     pq_av_load(s, in);
-    break;
-  case BPF_LD:
+  else if (cls == BPF_LD)
     pq_av_lddw(s, in);
-    break;
-  case BPF_STX:
-    if (BPF_MODE(in->code) == BPF_ATOMIC)
-      pq_av_atomic(s, in);
-    break;
-  case BPF_JMP:
-    if (BPF_OP(in->code) == BPF_CALL)
-      pq_av_call(s, in);
-    break;
-  default:
-    break;
-  }
+  else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC)
+    pq_av_atomic(s, in);
+  else if (cls == BPF_JMP && BPF_OP(in->code) == BPF_CALL)
+    pq_av_call(s, in);
 }
 
 static void run_block(actx *a, uint32_t b) {

@@ -1,6 +1,6 @@
 /*
- * JIT: access groups. Straight-line accesses through the same, unchanged
- * base register (a[i] and a[i + 1], a load and a store back to it) are
+ * JIT: access groups. Accesses on one path (conditional jumps may leave it)
+ * through the same, unchanged base register (a[i] and a[i + 1], a load and a store back to it) are
  * checked once, on their hull (at most 8 bytes), at the first of them. When
  * the hull check fails, execution continues in an out-of-line copy of the
  * same instructions that checks every access on its own, so a fault is still
@@ -55,9 +55,15 @@ static int needs_check(const pq_bpf_insn *in, int base) {
   return base >= 0 && base != 10 && !(in->pad & PQ_INSN_SAFE);
 }
 
+/* Calls, exits, unconditional jumps and atomics end a group. A conditional
+ * jump does not: when it leaves, the hull covered accesses that did not
+ * happen, which only matters if the hull check fails, and then the copy
+ * (which has the same jump) runs. */
 static int stops(const pq_bpf_insn *in) {
   uint8_t cls = BPF_CLASS(in->code);
-  return cls == BPF_JMP || cls == BPF_JMP32 || (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC);
+  if (cls == BPF_JMP || cls == BPF_JMP32)
+    return !pq_bpf_is_jump(in) || pq_bpf_is_ja(in);
+  return cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC;
 }
 
 void pq_jit_group_open(jit_comp *c, uint32_t first) {

@@ -150,15 +150,9 @@ static int jcc_of(uint8_t op) {
   }
 }
 
-static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+/* Sets the flags for a conditional jump; returns its condition code. */
+static int emit_compare(jit_comp *c, const pq_bpf_insn *in) {
   xbuf *b = &c->b;
-  uint32_t target = (uint32_t)pq_bpf_jump_target(in, pc);
-  if (target <= pc)
-    emit_charge(c, pc); /* back-edge */
-  if (pq_bpf_is_ja(in)) {
-    pq_jit_add_fix(c, x_jmp(b), target, 0);
-    return;
-  }
   unsigned w = BPF_CLASS(in->code) == BPF_JMP ? XW : 0;
   int d = pq_jit_reg[in->dst];
   uint8_t op = BPF_OP(in->code);
@@ -172,7 +166,34 @@ static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   } else {
     x_alu_ri(b, w, 7, d, in->imm); /* cmp */
   }
-  pq_jit_add_fix(c, x_jcc(b, jcc_of(op)), target, 0);
+  return jcc_of(op);
+}
+
+static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  xbuf *b = &c->b;
+  uint32_t target = (uint32_t)pq_bpf_jump_target(in, pc);
+  if (target <= pc)
+    emit_charge(c, pc); /* back-edge */
+  if (pq_bpf_is_ja(in)) {
+    pq_jit_add_fix(c, x_jmp(b), target, 0);
+    return;
+  }
+  pq_jit_add_fix(c, x_jcc(b, emit_compare(c, in)), target, 0);
+}
+
+/* "if cond goto +1; goto T" (a loop latch as clang lays it out): one jump on
+ * the opposite condition to T. x86 condition codes come in pairs differing
+ * in their lowest bit. */
+static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+  const pq_bpf_insn *a = &c->p->insns[pc];
+  if (!pq_bpf_is_jump(a) || pq_bpf_is_ja(a) || pq_bpf_jump_target(a, pc) != (int64_t)pc + 2 ||
+      pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1))
+    return 0;
+  uint32_t target = (uint32_t)pq_bpf_jump_target(a + 1, pc + 1);
+  if (target <= pc + 1)
+    emit_charge(c, pc + 1); /* the goto is a back-edge */
+  pq_jit_add_fix(c, x_jcc(&c->b, emit_compare(c, a) ^ 1), target, 0);
+  return 1;
 }
 
 /* A helper call: C arguments (env, r1..r5), then reload what the call
@@ -263,6 +284,8 @@ uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   uint32_t fused = try_fuse(c, f, pc);
   if (fused)
     return fused;
+  if (try_fuse_latch(c, f, pc))
+    return 2;
   switch (BPF_CLASS(in->code)) {
   case BPF_ALU:
   case BPF_ALU64:

@@ -223,10 +223,18 @@ static inline void pg_cond(pg *g) {
     pg_emit(g, cls | op | BPF_X, (uint8_t)pg_src(g), (uint8_t)pg_src(g), 0, 0);
   else
     pg_emit(g, cls | op, (uint8_t)pg_src(g), 0, 0, pg_imm(g));
+  size_t skip = SIZE_MAX;
+  if (pg_below(g, 3) == 0) { /* if cond goto +1; goto over the block */
+    g->out[at].off = 1;
+    skip = g->len;
+    pg_emit(g, BPF_JMP | BPF_JA, 0, 0, 0, 0);
+  }
   g->depth++;
   pg_block(g, 1 + (int)pg_below(g, 4));
   g->depth--;
-  if (at < g->len)
+  if (skip != SIZE_MAX && skip < g->len)
+    g->out[skip].off = (int16_t)(g->len - skip - 1);
+  else if (at < g->len)
     g->out[at].off = (int16_t)(g->len - at - 1);
 }
 
@@ -240,9 +248,16 @@ static inline void pg_loop(pg *g) {
   pg_block(g, 1 + (int)pg_below(g, 4));
   g->depth--;
   g->in_loop = 0;
-  if (!endless) {
+  if (!endless && pg_below(g, 2)) {
     pg_emit(g, BPF_ALU64 | BPF_SUB, 8, 0, 0, 1);
     pg_emit(g, BPF_JMP | BPF_JNE, 8, 0, (int16_t)(top - g->len - 1), 0);
+  } else if (!endless) { /* clang's latch: if done goto +1; goto top */
+    pg_emit(g, BPF_ALU64 | BPF_SUB, 8, 0, 0, 1);
+    pg_emit(g, (pg_below(g, 2) ? BPF_JMP : BPF_JMP32) | BPF_JEQ, 8, 0, 1, 0);
+    if (pg_below(g, 2))
+      pg_emit(g, BPF_JMP | BPF_JA, 0, 0, (int16_t)(top - g->len - 1), 0);
+    else
+      pg_emit(g, BPF_JMP32 | BPF_JA, 0, 0, 0, (int32_t)(top - g->len - 1));
   } else { /* r6 (the context) is never 0: endless, yet exit stays reachable */
     pg_emit(g, BPF_JMP | BPF_JNE, 6, 0, (int16_t)(top - g->len - 1), 0);
   }
