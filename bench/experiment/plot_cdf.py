@@ -56,6 +56,7 @@ def main():
         print(f"plot_cdf: {col} size={size} n={len(v)} median={statistics.median(v):.3f} "
               f"q1={q[0]:.3f} q3={q[2]:.3f} min={v[0]:.3f} max={v[-1]:.3f} "
               f"below_1={sum(x < 1 for x in v)}")
+    title = title.replace("'", "''")  # gnuplot's quoting inside '...'
     script = f"""
 set terminal pngcairo size 800,500 font 'sans,11'
 set output '{png}'
@@ -65,7 +66,7 @@ set ylabel 'CDF'
 set yrange [0:1]
 set xrange [{min(lo, 0.95) * 0.95}:{max(hi, 1.05) * 1.05}]
 set grid
-set key bottom right
+set key below
 set arrow from 1, graph 0 to 1, graph 1 nohead dt 2 lc rgb 'gray40'
 plot {', '.join(plots)}
 """
