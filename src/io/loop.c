@@ -14,6 +14,12 @@
 /* recvmmsg calls per socket per round before servicing the endpoint. */
 #define RX_BUDGET 16
 #define RX_MSGS 32
+/* A deadline later than the armed one by at most this much keeps the timer
+ * as it is: waking up early only costs one more on_service, while each
+ * timerfd_settime reprograms a kernel timer (expensive, a VM exit under
+ * virtualisation), and pacing and ACK deadlines move by microseconds nearly
+ * every round. */
+#define REARM_SLACK_US 1000u
 
 enum source_kind { SRC_TIMER = 1, SRC_UDP, SRC_FD };
 
@@ -35,6 +41,7 @@ struct pq_loop {
   source *src[PQ_LOOP_MAX_SOURCES];
   size_t n_src;
   uint64_t armed; /* deadline the timer is set to; UINT64_MAX: disarmed */
+  int immediate;  /* the next wait must not block: a deadline has passed */
   int stop;
   pq_loop_stats st;
 };
@@ -152,19 +159,26 @@ static void read_udp(pq_loop *l, source *s) {
   }
 }
 
-static int arm_timer(pq_loop *l, uint64_t deadline) {
-  if (deadline == l->armed)
+/* Makes the loop wake up at `deadline` (UINT64_MAX: no deadline). A
+ * deadline already reached costs no timer at all: the next wait just does
+ * not block. Otherwise the timer moves only when the deadline is earlier
+ * than the armed one, or later by more than REARM_SLACK_US. */
+static int arm_timer(pq_loop *l, uint64_t deadline, uint64_t now) {
+  if (deadline <= now) {
+    l->immediate = 1;
+    return 0;
+  }
+  if (deadline >= l->armed && deadline - l->armed <= REARM_SLACK_US)
     return 0;
   struct itimerspec its;
   memset(&its, 0, sizeof its);
   if (deadline != UINT64_MAX) {
-    /* it_value zero would disarm: a deadline already past fires at once. */
-    uint64_t d = deadline ? deadline : 1;
-    its.it_value.tv_sec = (time_t)(d / 1000000u);
-    its.it_value.tv_nsec = (long)(d % 1000000u) * 1000;
+    its.it_value.tv_sec = (time_t)(deadline / 1000000u);
+    its.it_value.tv_nsec = (long)(deadline % 1000000u) * 1000;
   }
   if (timerfd_settime(l->timer.fd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
     return PQUIC_ERR_IO;
+  l->st.timer_arms++;
   l->armed = deadline;
   return 0;
 }
@@ -195,6 +209,11 @@ static uint64_t update_interest(pq_loop *l, uint64_t now) {
 
 int pq_loop_run_once(pq_loop *l, int timeout_ms) {
   struct epoll_event evs[PQ_LOOP_MAX_SOURCES + 1];
+  if (l->immediate) {
+    timeout_ms = 0;
+    l->immediate = 0;
+    l->st.immediate_rounds++;
+  }
   int n = epoll_wait(l->epfd, evs, PQ_LOOP_MAX_SOURCES + 1, timeout_ms);
   if (n < 0 && errno != EINTR)
     return PQUIC_ERR_IO;
@@ -223,10 +242,11 @@ int pq_loop_run_once(pq_loop *l, int timeout_ms) {
   l->st.services++;
   l->cbs.on_service(l->user, now);
   uint64_t deadline = l->cbs.next_wake(l->user);
-  uint64_t retry = update_interest(l, pq_now_us());
+  now = pq_now_us();
+  uint64_t retry = update_interest(l, now);
   if (retry < deadline)
     deadline = retry;
-  return arm_timer(l, deadline);
+  return arm_timer(l, deadline, now);
 }
 
 int pq_loop_run(pq_loop *l) {
@@ -235,7 +255,8 @@ int pq_loop_run(pq_loop *l) {
   l->stop = 0;
   /* The first round must not wait: the application may have output ready
    * (a client's first flight) and no timer armed yet. */
-  int rc = arm_timer(l, 0);
+  l->immediate = 1;
+  int rc = 0;
   while (rc == 0 && !l->stop)
     rc = pq_loop_run_once(l, -1);
   return rc;

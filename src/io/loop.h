@@ -6,7 +6,11 @@
  * so a flood cannot starve timers) and hand the datagrams to on_datagrams;
  * flush sockets that became writable; run callbacks of other descriptors;
  * then call on_service once (where the application produces and queues its
- * output), ask next_wake, and arm the timer. A socket whose send queue is
+ * output), ask next_wake, and arm the timer. A deadline already reached
+ * makes the next wait not block (no timer involved); the timer is moved
+ * only for an earlier deadline or one more than a millisecond later than
+ * the armed one (an early wake-up is one more on_service, which must be
+ * harmless: next_wake is asked again after it). A socket whose send queue is
  * not empty after on_service is watched for EPOLLOUT, or retried after
  * PQ_LOOP_NOBUFS_RETRY_US when the kernel said ENOBUFS (which EPOLLOUT does
  * not signal).
@@ -40,10 +44,12 @@ typedef struct pq_loop_cbs {
 typedef void (*pq_loop_fd_cb)(void *user, int fd, uint64_t now);
 
 typedef struct pq_loop_stats {
-  uint64_t rounds;      /* epoll_wait returns */
-  uint64_t timer_fires; /* rounds woken by the timer */
-  uint64_t rx_batches;  /* pq_udp_recv calls that returned datagrams */
-  uint64_t services;    /* on_service calls */
+  uint64_t rounds;           /* epoll_wait returns */
+  uint64_t timer_fires;      /* rounds woken by the timer */
+  uint64_t timer_arms;       /* timerfd_settime calls */
+  uint64_t immediate_rounds; /* rounds that did not wait: a deadline had passed */
+  uint64_t rx_batches;       /* pq_udp_recv calls that returned datagrams */
+  uint64_t services;         /* on_service calls */
 } pq_loop_stats;
 
 /* Monotonic clock in microseconds. */

@@ -102,10 +102,52 @@ static void test_timer_follows_next_wake(void **state) {
   assert_true(c.serviced_at >= want);
   pq_loop_stats st;
   pq_loop_get_stats(c.loop, &st);
-  assert_true(st.timer_fires >= 2); /* the immediate first round, then the deadline */
+  assert_true(st.immediate_rounds >= 1); /* the first round does not wait */
+  assert_true(st.timer_fires >= 1);      /* then the deadline */
   assert_int_equal(st.services, c.services);
   /* No other wake-ups: the deadline is the only reason to run. */
   assert_true(st.rounds <= 4);
+  pq_loop_free(c.loop);
+}
+
+/* The timer moves only when it must: deadlines drifting later by
+ * microseconds keep it, an earlier deadline or one more than a millisecond
+ * later moves it, a deadline already reached needs no timer. Deadlines are
+ * seconds ahead so that the timer never fires during the test. */
+static void test_timer_rearmed_only_when_needed(void **state) {
+  (void)state;
+  ctx c = {.serviced_at = 1}; /* on_service leaves the deadline alone */
+  assert_int_equal(pq_loop_new(&c.loop, &cbs, &c), 0);
+  uint64_t base = pq_now_us() + 5000000;
+  pq_loop_stats st;
+  for (int i = 0; i < 20; i++) {
+    c.deadline = base + (uint64_t)i * 10;
+    assert_int_equal(pq_loop_run_once(c.loop, 0), 0);
+  }
+  pq_loop_get_stats(c.loop, &st);
+  assert_int_equal(st.timer_arms, 1);
+  c.deadline = base - 100; /* earlier */
+  assert_int_equal(pq_loop_run_once(c.loop, 0), 0);
+  pq_loop_get_stats(c.loop, &st);
+  assert_int_equal(st.timer_arms, 2);
+  c.deadline = base + 5000; /* 5 ms later */
+  assert_int_equal(pq_loop_run_once(c.loop, 0), 0);
+  pq_loop_get_stats(c.loop, &st);
+  assert_int_equal(st.timer_arms, 3);
+  c.deadline = UINT64_MAX; /* no deadline any more: disarmed */
+  assert_int_equal(pq_loop_run_once(c.loop, 0), 0);
+  pq_loop_get_stats(c.loop, &st);
+  assert_int_equal(st.timer_arms, 4);
+  /* A deadline already reached: the next round does not wait, even with
+   * no timeout limit, and no timer is set for it. */
+  c.deadline = 1;
+  assert_int_equal(pq_loop_run_once(c.loop, 0), 0);
+  c.deadline = UINT64_MAX;
+  uint64_t before = st.immediate_rounds;
+  assert_int_equal(pq_loop_run_once(c.loop, -1), 0);
+  pq_loop_get_stats(c.loop, &st);
+  assert_int_equal(st.timer_arms, 4);
+  assert_int_equal(st.immediate_rounds, before + 1);
   pq_loop_free(c.loop);
 }
 
@@ -263,6 +305,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_errors),
       cmocka_unit_test(test_timer_follows_next_wake),
+      cmocka_unit_test(test_timer_rearmed_only_when_needed),
       cmocka_unit_test(test_deadline_in_the_past_runs_at_once),
       cmocka_unit_test(test_datagrams_delivered),
       cmocka_unit_test(test_eagain_retried_on_writable),
