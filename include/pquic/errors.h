@@ -80,7 +80,11 @@ extern "C" {
   /* plugin */                                                                 \
   X(MANIFEST, -350, "malformed plugin manifest")                               \
   X(BUNDLE, -351, "malformed plugin bundle")                                   \
-  X(PLUGIN, -352, "plugin fault")
+  X(PLUGIN, -352, "plugin fault")                                              \
+  X(FIELD_DENIED, -353, "plugin field access denied by the host")              \
+  X(PLUGIN_HANDLE, -354, "invalid object handle passed by a plugin")           \
+  X(PLUGIN_FIELD, -355, "unknown or read-only plugin field")                   \
+  X(PLUGIN_MEMORY, -356, "plugin memory argument outside its region")
 
 typedef enum {
   PQUIC_OK = 0,

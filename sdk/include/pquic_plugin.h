@@ -88,7 +88,10 @@ typedef struct pl_args {
   uint64_t ret; /* post observers: what the operation returned */
 } pl_args;
 
-#define PLUGLET(name) uint64_t name(pl_args *args)
+/* (The prototype keeps native builds warning-free.) */
+#define PLUGLET(name)                                                                              \
+  uint64_t name(pl_args *args);                                                                    \
+  uint64_t name(pl_args *args)
 
 /* Fates of a frame a plugin reserved (notify_frame's third input). */
 enum { PL_FATE_ACKED = 0, PL_FATE_LOST = 1, PL_FATE_DISCARDED = 2, PL_FATE_NOT_SENT = 3 };

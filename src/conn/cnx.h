@@ -8,6 +8,7 @@
 
 #include "common/u64map.h"
 #include "conn/path.h"
+#include "conn/plugin_link.h"
 #include "conn/qlog.h"
 #include "conn/space.h"
 #include "conn/stream.h"
@@ -208,6 +209,7 @@ struct pquic_cnx {
     uint32_t owner;
   } plugins[PQ_MAX_PLUGINS];
   size_t n_plugins;
+  pq_plugin_link *pl; /* bytecode plugin state (src/plugin), NULL without */
 
   pq_qlog *qlog;
 

@@ -174,6 +174,10 @@ int pq_cnx_new(pq_endpoint *ep, int is_server, uint32_t version, const struct so
     return rc;
   }
   cnx->initial_scid = cid0->cid;
+  if (ep->pl && (rc = ep->pl->hooks->cnx_new(cnx)) != 0) {
+    pq_cnx_free(cnx); /* an injected plugin could not attach */
+    return rc;
+  }
   (void)pq_op_cc_init(cnx, &cnx->paths[0]);
   *out = cnx;
   return 0;
@@ -314,6 +318,8 @@ void pq_cnx_free(pq_cnx *cnx) {
   if (!cnx)
     return;
   pq_endpoint *ep = cnx->ep;
+  if (cnx->pl)
+    cnx->pl->hooks->cnx_free(cnx);
   for (size_t i = 0; i < PQ_MAX_LOCAL_CIDS; i++) {
     pq_local_cid *l = &cnx->local_cids[i];
     if (l->used && pq_cidmap_get(&ep->cids, l->cid.id, l->cid.len) == cnx)
@@ -355,12 +361,16 @@ void pq_cnx_free(pq_cnx *cnx) {
 static void handle_op_fault(pq_cnx *cnx) {
   int err = cnx->op.fault;
   const char *op = pq_op_name(&cnx->ep->registry, cnx->op.fault_op);
-  char reason[96];
-  snprintf(reason, sizeof reason, "protocol operation %s: %s", op, pquic_strerror(err));
+  char reason[224];
+  const char *detail = cnx->pl ? cnx->pl->hooks->fault_detail(cnx) : "";
+  snprintf(reason, sizeof reason, "protocol operation %s: %s%s%s", op, pquic_strerror(err),
+           detail[0] ? ": " : "", detail);
   pq_op_state_free(&cnx->op); /* back to the shared built-in table */
   cnx->op.fault = 0;
   cnx->op.depth = 0;
   cnx->n_plugins = 0;
+  if (cnx->pl)
+    cnx->pl->hooks->cnx_drop(cnx); /* bytecode plugins' memory and frames */
   pquic_event ev = {.type = PQUIC_EVENT_OP_FAULT, .err = err, .reason = reason};
   pq_cnx_emit(cnx, &ev);
   if (!pq_cnx_closing(cnx)) {

@@ -211,6 +211,8 @@ int pq_cnx_has_pending(pq_cnx *cnx) {
     if (cnx->peer_cids[i].used && cnx->peer_cids[i].retire)
       return 1;
   }
+  if (cnx->pl && cnx->pl->hooks->has_pending(cnx))
+    return 1; /* frames reserved by plugins */
   return pq_streams_have_pending(cnx);
 }
 

@@ -256,6 +256,8 @@ void pquic_endpoint_free(pquic_endpoint *ep) {
     return;
   while (ep->cnx_head)
     pq_cnx_free(ep->cnx_head);
+  if (ep->pl)
+    ep->pl->hooks->ep_free(ep);
   while (ep->stateless_head) {
     pq_stateless *s = ep->stateless_head;
     ep->stateless_head = s->next;

@@ -5,6 +5,7 @@
 #define PQ_CONN_ENDPOINT_H
 
 #include "common/cidmap.h"
+#include "conn/plugin_link.h"
 #include "conn/types.h"
 #include "crypto/tls.h"
 #include "ops/ops.h"
@@ -24,6 +25,7 @@ struct pquic_endpoint {
   pq_tls_config *tls;      /* client or server role */
   pq_tls_config *tls_client; /* a server endpoint may also connect */
   pq_op_registry registry; /* operation names added by plugins */
+  pq_plugin_link *pl;      /* plugin cache and settings (src/plugin), NULL without */
 
   pq_cidmap cids;          /* local CIDs (and servers' client-chosen DCIDs) -> cnx */
   pq_cnx *cnx_head;

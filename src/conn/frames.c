@@ -13,8 +13,8 @@ int pq_cnx_frame_props(pq_cnx *cnx, uint64_t type, uint8_t *props) {
     *props = info->flags;
     return 1;
   }
-  (void)cnx; /* DATAGRAM and extension frames: registered by plugins */
-  return 0;
+  /* DATAGRAM and extension frames: registered by plugins */
+  return cnx->pl ? cnx->pl->hooks->frame_props(cnx, type, props) : 0;
 }
 
 PQ_OPIMPL uint64_t opimpl_parse_frame(pq_cnx *cnx, uint64_t param, pq_pkt *pkt,

@@ -164,9 +164,8 @@ PQ_OPIMPL uint64_t opimpl_write_crypto_frame(pq_cnx *cnx, pq_opkt *o) {
 PQ_OP_ADAPTER(write_crypto_frame)
 
 PQ_OPIMPL uint64_t opimpl_write_plugin_frames(pq_cnx *cnx, pq_opkt *o) {
-  (void)cnx;
-  (void)o; /* plugins reserve frames through the plugin frame scheduler */
-  return 0;
+  /* Frames plugins reserved, through their scheduler (src/plugin). */
+  return cnx->pl ? cnx->pl->hooks->write_frames(cnx, o) : 0;
 }
 PQ_OP_ADAPTER(write_plugin_frames)
 
