@@ -42,6 +42,13 @@ int prepare_dir(const char *what, const char *dir);
  * after printing why. */
 int check_alpn(const char *list);
 
+/* Parses "v1" or "v2" into a QUIC version; 0 or -1. */
+int parse_version(const char *s, uint32_t *out);
+/* Checks a comma-separated cipher suite list (aes128gcm, aes256gcm,
+ * chacha20, or the TLS_* names), at most three; 0, or -1 after printing
+ * why as a usage error of `cmd`. */
+int check_ciphers(const char *cmd, const char *list);
+
 /* Library log lines to stderr (--verbose). */
 void enable_verbose_log(int level);
 
@@ -50,10 +57,11 @@ extern const h3_io quic_h3_io;
 
 /*
  * Moves the endpoint's output into the sockets' send queues and flushes
- * them. A batch goes to the first socket that can reach its destination (the
- * connected one whose peer it is, else one of its family). Stops producing
- * while a socket is blocked (EAGAIN): the event loop retries when it can
- * write again.
+ * them. A batch goes out of the socket bound to its local address
+ * (pquic_send_info.local) when one is, else the first that can reach its
+ * destination (the connected one whose peer it is, else one of its
+ * family). Stops producing while a socket is blocked (EAGAIN): the event
+ * loop retries when it can write again.
  */
 void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n);
 

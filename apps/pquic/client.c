@@ -21,6 +21,7 @@ static void usage(FILE *f) {
         "Downloads each https://host[:port]/path URL over QUIC, one connection per\n"
         "server, then prints one summary line per connection:\n"
         "  bytes= seconds= goodput_mbps= rtt_min_ms= rtt_ms= lost= version= cipher=\n"
+        "  resumed= 0rtt= key_updates= migrations= retry=\n"
         "(on standard output; on standard error when the body goes to standard\n"
         "output). Exit status 0 only if every download completed.\n"
         "\n"
@@ -35,6 +36,15 @@ static void usage(FILE *f) {
         "                  repeated in turn until N requests are made (default: all\n"
         "                  URLs at once, each once)\n"
         "  --timeout S     give up on a silent server after S seconds (default 10)\n"
+        "  --version V     speak only QUIC version V: v1 or v2 (default: start in v1,\n"
+        "                  move to v2 when the server prefers it)\n"
+        "  --ciphers LIST  TLS cipher suites: aes128gcm, aes256gcm, chacha20\n"
+        "                  (comma-separated, by preference; default all three)\n"
+        "  --key-update N  start a key update every N packets sent\n"
+        "  --session-file F  resume the session saved in F if it exists; save the\n"
+        "                  server's latest session ticket there at the end (one server)\n"
+        "  --0rtt          with a saved session, send the requests in 0-RTT\n"
+        "  --migrate       move to a new local port once response bytes flow\n"
         "  --quiet         no progress bar (drawn only on a terminal anyway)\n"
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
@@ -42,13 +52,24 @@ static void usage(FILE *f) {
 }
 
 static int parse(int argc, char **argv, client_opts *o) {
-  static const struct option opts[] = {
-      {"alpn", required_argument, NULL, 'A'},    {"output", required_argument, NULL, 'o'},
-      {"discard", no_argument, NULL, 'd'},       {"ca", required_argument, NULL, 'c'},
-      {"insecure", no_argument, NULL, 'k'},      {"qlog-dir", required_argument, NULL, 'q'},
-      {"streams", required_argument, NULL, 's'}, {"timeout", required_argument, NULL, 't'},
-      {"quiet", no_argument, NULL, 'Q'},         {"verbose", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"alpn", required_argument, NULL, 'A'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"discard", no_argument, NULL, 'd'},
+                                       {"ca", required_argument, NULL, 'c'},
+                                       {"insecure", no_argument, NULL, 'k'},
+                                       {"qlog-dir", required_argument, NULL, 'q'},
+                                       {"streams", required_argument, NULL, 's'},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"quiet", no_argument, NULL, 'Q'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"version", required_argument, NULL, 'V'},
+                                       {"ciphers", required_argument, NULL, 'C'},
+                                       {"key-update", required_argument, NULL, 'K'},
+                                       {"session-file", required_argument, NULL, 'S'},
+                                       {"0rtt", no_argument, NULL, '0'},
+                                       {"migrate", no_argument, NULL, 'M'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->alpn = "h3";
   o->timeout_s = 10;
@@ -89,6 +110,28 @@ static int parse(int argc, char **argv, client_opts *o) {
     case 'v':
       o->verbose++;
       break;
+    case 'V':
+      if (parse_version(optarg, &o->version))
+        return usage_fail("client", "bad --version '%s': give v1 or v2", optarg);
+      break;
+    case 'C':
+      if (check_ciphers("client", optarg))
+        return EXIT_USAGE;
+      o->ciphers = optarg;
+      break;
+    case 'K':
+      if (parse_uint(optarg, 1, UINT32_MAX, &o->key_update))
+        return usage_fail("client", "bad --key-update '%s': give a number of packets", optarg);
+      break;
+    case 'S':
+      o->session_file = optarg;
+      break;
+    case '0':
+      o->zero_rtt = 1;
+      break;
+    case 'M':
+      o->migrate = 1;
+      break;
     case 'h':
       usage(stdout);
       return -1;
@@ -102,6 +145,8 @@ static int parse(int argc, char **argv, client_opts *o) {
     return usage_fail("client", "--output and --discard exclude each other");
   if (o->ca && o->insecure)
     return usage_fail("client", "--ca and --insecure exclude each other");
+  if (o->zero_rtt && !o->session_file)
+    return usage_fail("client", "--0rtt needs --session-file");
   if (optind >= argc)
     return usage_fail("client", "no URL given");
   return 0;
@@ -216,6 +261,7 @@ static int group(client *cl) {
     c->cl = cl;
     c->u = &cl->urls[i];
     c->sock.fd = -1;
+    c->msock.fd = -1;
     pq_u64map_init(&c->byid, (uint64_t)(uintptr_t)c * UINT64_C(0x9E3779B97F4A7C15));
     snprintf(c->where, sizeof c->where, "%s:%u", c->u->host, (unsigned)c->u->port);
     rc = plan_requests(cl, c, idx, n);
@@ -275,7 +321,7 @@ static void on_datagrams(void *user, pq_udp *u, const pq_datagram *d, size_t n, 
 static void on_error(void *user, pq_udp *u, int err) {
   client *cl = user;
   for (size_t i = 0; i < cl->n_conns; i++)
-    if (&cl->conns[i].sock == u)
+    if (&cl->conns[i].sock == u || &cl->conns[i].msock == u)
       cconn_abort(&cl->conns[i], "server %s unreachable: %s", cl->conns[i].where, strerror(err));
 }
 
@@ -316,11 +362,15 @@ static void on_service(void *user, uint64_t now) {
     if (!c->handshake_done && !c->finished && now >= c->start_us + cl->o.timeout_s * 1000000u)
       cconn_abort(c, "server %s unreachable: no QUIC answer within %llu s", c->where,
                   (unsigned long long)cl->o.timeout_s);
-    if (c->dirty || (c->handshake_done && !c->finished))
+    if (cl->o.migrate)
+      cconn_maybe_migrate(c, now);
+    if (cl->o.session_file)
+      cconn_capture_session(c);
+    if (c->dirty || (c->started && !c->finished))
       cconn_service(c, now);
   }
   /* Output also runs timers, which may end connections: check after it. */
-  pump_output(cl->ep, now, cl->socks, cl->n_conns);
+  pump_output(cl->ep, now, cl->socks, cl->n_socks);
   int all = 1;
   for (size_t i = 0; i < cl->n_conns; i++)
     all &= cl->conns[i].finished;
@@ -348,6 +398,37 @@ static uint64_t next_wake(void *user) {
 
 /* --- run --- */
 
+/* Connects c, resuming the session of --session-file when there is one
+ * (and starting the requests at once with --0rtt). */
+static int connect_one(client *cl, cconn *c, uint64_t now) {
+  uint8_t *blob = NULL;
+  size_t len = 0;
+  if (cl->o.session_file && session_load(cl->o.session_file, &blob, &len))
+    return EXIT_FAIL;
+  int rc;
+  if (blob) {
+    rc = pquic_connect_session(cl->ep, (const struct sockaddr *)&c->sock.local,
+                               (const struct sockaddr *)&c->remote, c->u->host, blob, len, now,
+                               &c->cnx);
+    pq_free(blob);
+    if (rc == PQUIC_ERR_INVAL) {
+      /* A damaged or foreign file only costs the resumption. */
+      fprintf(stderr, "pquic: ignoring --session-file '%s': not a usable session\n",
+              cl->o.session_file);
+      blob = NULL;
+    }
+  }
+  if (!blob)
+    rc = pquic_connect(cl->ep, (const struct sockaddr *)&c->sock.local,
+                       (const struct sockaddr *)&c->remote, c->u->host, now, &c->cnx);
+  if (rc)
+    return fail("cannot connect to %s: %s", c->where, pquic_strerror(rc));
+  pquic_cnx_set_user(c->cnx, c);
+  if (blob && cl->o.zero_rtt)
+    cconn_start_early(c);
+  return 0;
+}
+
 static int start(client *cl) {
   pquic_config cfg;
   pquic_config_init(&cfg);
@@ -355,7 +436,14 @@ static int start(client *cl) {
   cfg.insecure = cl->o.insecure;
   cfg.alpn = cl->o.alpn;
   cfg.qlog_dir = cl->o.qlog;
+  cfg.ciphers = cl->o.ciphers;
   cfg.settings.handshake_timeout_us = cl->o.timeout_s * 1000000u;
+  cfg.settings.key_update_interval = (uint32_t)cl->o.key_update;
+  cfg.settings.enable_0rtt = cl->o.zero_rtt;
+  if (cl->o.version) {
+    cfg.settings.version = cl->o.version;
+    cfg.settings.version_strict = 1;
+  }
   cfg.callbacks.on_stream_data = on_stream_data;
   cfg.callbacks.on_event = on_event;
   cfg.user = cl;
@@ -367,7 +455,9 @@ static int start(client *cl) {
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, on_error};
   if (pq_loop_new(&cl->loop, &cbs, cl))
     return fail("cannot start the event loop: %s", strerror(errno));
-  cl->socks = pq_calloc(cl->n_conns, sizeof(pq_udp *));
+  /* One socket per connection, and one more each for --migrate. */
+  cl->cap_socks = cl->n_conns * (cl->o.migrate ? 2 : 1);
+  cl->socks = pq_calloc(cl->cap_socks, sizeof(pq_udp *));
   if (!cl->socks)
     return fail("out of memory");
   uint64_t now = pq_now_us();
@@ -376,15 +466,12 @@ static int start(client *cl) {
     cconn *c = &cl->conns[i];
     if (open_socket(c))
       return EXIT_FAIL;
-    cl->socks[i] = &c->sock;
+    cl->socks[cl->n_socks++] = &c->sock;
     if (pq_loop_add_udp(cl->loop, &c->sock))
       return fail("too many servers for one run (at most %d)", PQ_LOOP_MAX_SOURCES);
     c->start_us = now;
-    rc = pquic_connect(cl->ep, (const struct sockaddr *)&c->sock.local,
-                       (const struct sockaddr *)&c->remote, c->u->host, now, &c->cnx);
-    if (rc)
-      return fail("cannot connect to %s: %s", c->where, pquic_strerror(rc));
-    pquic_cnx_set_user(c->cnx, c);
+    if (connect_one(cl, c, now))
+      return EXIT_FAIL;
   }
   if (pq_loop_run(cl->loop))
     return fail("event loop failed: %s", strerror(errno));
@@ -407,6 +494,11 @@ static int report(client *cl) {
     s.lost = c->stats.packets_lost;
     s.version = c->version;
     s.cipher = c->cipher;
+    s.resumed = c->stats.resumed;
+    s.early_data = c->stats.early_data;
+    s.key_updates = c->stats.key_updates;
+    s.migrations = c->stats.migrations;
+    s.retry = c->stats.retry;
     char line[512];
     summary_format(line, sizeof line, &s);
     fprintf(out, "%s\n", line);
@@ -418,6 +510,11 @@ static int report(client *cl) {
       fail("%s", c->err);
       status = EXIT_FAIL;
     }
+    if (cl->o.session_file && session_save(c, cl->o.session_file))
+      status = EXIT_FAIL;
+    if (cl->o.migrate && c->migrated != 1 && !c->err[0])
+      fail("%s: did not migrate: %s", c->where,
+           c->migrate_rc ? pquic_strerror(c->migrate_rc) : "the transfer ended first");
     for (size_t i = 0; i < c->n_reqs; i++) {
       const request *r = &c->reqs[i];
       if (r->state == REQ_DONE)
@@ -460,8 +557,12 @@ int cmd_client(int argc, char **argv) {
                     "%zu downloads would mix on standard output: use --output DIR "
                     "or --discard",
                     total);
-  if (rc == 0 && cl.n_conns > PQ_LOOP_MAX_SOURCES)
-    rc = fail("too many servers for one run (at most %d)", PQ_LOOP_MAX_SOURCES);
+  if (rc == 0 && cl.o.session_file && cl.n_conns > 1)
+    rc = usage_fail("client", "--session-file holds the session of one server; the URLs name %zu",
+                    cl.n_conns);
+  if (rc == 0 && cl.n_conns * (cl.o.migrate ? 2 : 1) > PQ_LOOP_MAX_SOURCES)
+    rc = fail("too many servers for one run (at most %d)",
+              PQ_LOOP_MAX_SOURCES / (cl.o.migrate ? 2 : 1));
   for (size_t i = 0; rc == 0 && i < cl.n_conns; i++)
     rc = resolve(&cl.conns[i]);
   if (rc == 0)

@@ -34,6 +34,9 @@ struct cconn {
   struct sockaddr_storage remote;
   char where[280]; /* "host:port" for messages */
   pq_udp sock;
+  pq_udp msock;   /* --migrate: the socket of the new local port (fd -1 before) */
+  int migrated;   /* pquic_cnx_migrate succeeded */
+  int migrate_rc; /* its last error, while it has not */
   pquic_cnx *cnx;
   int proto;
   h3 *h3;
@@ -42,6 +45,7 @@ struct cconn {
   pq_u64map byid; /* stream id -> request */
   unsigned active;
   int handshake_done;
+  int started;  /* the protocol (HTTP/3 or hq-interop) runs: requests may go */
   int finished; /* all requests ended (or the connection failed) */
   int failed;
   char err[1024];
@@ -51,12 +55,15 @@ struct cconn {
   char cipher[64];
   sidvec closed;
   int dirty;
+  uint8_t *session; /* --session-file: the latest blob from pquic_cnx_get_session */
+  size_t session_len;
 };
 
 typedef struct client_opts {
-  const char *alpn, *output, *ca, *qlog;
-  int discard, insecure, verbose, quiet;
-  uint64_t streams, timeout_s;
+  const char *alpn, *output, *ca, *qlog, *ciphers, *session_file;
+  int discard, insecure, verbose, quiet, zero_rtt, migrate;
+  uint64_t streams, timeout_s, key_update;
+  uint32_t version; /* 0: default (v1, upgraded to v2 when the server prefers it) */
 } client_opts;
 
 struct client {
@@ -67,12 +74,17 @@ struct client {
   size_t n_conns;
   url *urls;
   size_t n_urls;
-  pq_udp **socks;
+  pq_udp **socks; /* every socket, for pump_output: one per connection, plus
+                     migration sockets */
+  size_t n_socks, cap_socks;
   int progress; /* draw a progress bar on stderr */
   uint64_t next_progress, start_us;
 };
 
 /* Per connection (client_conn.c). */
+/* Starts HTTP/3 or hq-interop before the handshake ends: requests go in
+ * 0-RTT packets (a resumed session with --0rtt). */
+void cconn_start_early(cconn *c);
 void cconn_handshake_done(cconn *c);
 void cconn_on_data(cconn *c, int64_t sid);
 void cconn_stream_reset(cconn *c, int64_t sid, uint64_t code);
@@ -85,5 +97,21 @@ void cconn_service(cconn *c, uint64_t now);
 /* Gives up on the connection with a message (socket error...). */
 void cconn_abort(cconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cconn_free(cconn *c);
+
+/* --session-file (client_session.c). */
+/* Reads a session blob from `path` into *blob (pq_malloc'd, *len bytes):
+ * 0 with *blob set, 0 with *blob NULL when the file does not exist, or -1
+ * after printing why it cannot be read. */
+int session_load(const char *path, uint8_t **blob, size_t *len);
+/* Keeps the connection's newest session blob in c->session (once the server
+ * sent a ticket). */
+void cconn_capture_session(cconn *c);
+/* Writes c->session to `path` (through a temporary file and a rename); 0,
+ * or -1 after printing why. Without a blob, says so and returns 0. */
+int session_save(const cconn *c, const char *path);
+/* --migrate (client_migrate.c): once response bytes flow and the handshake is confirmed, opens
+ * a socket on a new local port and moves the connection to it. Retried on
+ * each service while the library is not ready (PQUIC_ERR_STATE). */
+void cconn_maybe_migrate(cconn *c, uint64_t now);
 
 #endif

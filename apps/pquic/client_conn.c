@@ -219,11 +219,12 @@ static void start_requests(cconn *c) {
 }
 
 /* The client offers one ALPN, so the protocol is known before the library
- * reports the handshake: stream data that races the event is not lost. */
-void cconn_handshake_done(cconn *c) {
-  if (c->handshake_done || c->finished)
+ * reports the handshake: stream data that races the event is not lost, and
+ * 0-RTT requests can go before it. */
+static void start_proto(cconn *c) {
+  if (c->started || c->finished)
     return;
-  c->handshake_done = 1;
+  c->started = 1;
   c->proto = strcmp(c->cl->o.alpn, "hq-interop") == 0 ? CPROTO_HQ : CPROTO_H3;
   if (c->proto == CPROTO_H3) {
     int rv = h3_new(&c->h3, 0, &quic_h3_io, c->cnx, &client_handlers, c);
@@ -234,6 +235,18 @@ void cconn_handshake_done(cconn *c) {
       return;
     }
   }
+  c->dirty = 1;
+}
+
+void cconn_start_early(cconn *c) {
+  start_proto(c);
+}
+
+void cconn_handshake_done(cconn *c) {
+  if (c->handshake_done || c->finished)
+    return;
+  c->handshake_done = 1;
+  start_proto(c);
   c->dirty = 1;
 }
 
@@ -324,7 +337,7 @@ void cconn_service(cconn *c, uint64_t now) {
   c->dirty = 0;
   if (!c->cnx)
     return;
-  if (c->handshake_done && !c->finished)
+  if (c->started && !c->finished)
     start_requests(c);
   if (c->h3 && !c->finished) {
     int rv = h3_flush(c->h3);
@@ -354,5 +367,7 @@ void cconn_free(cconn *c) {
   pq_u64map_free(&c->byid);
   sidvec_free(&c->closed);
   pq_udp_close(&c->sock);
+  pq_udp_close(&c->msock);
   pq_free(c->reqs);
+  pq_free(c->session);
 }

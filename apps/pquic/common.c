@@ -75,6 +75,49 @@ int check_alpn(const char *list) {
   return 0;
 }
 
+int parse_version(const char *s, uint32_t *out) {
+  if (strcmp(s, "v1") == 0)
+    *out = PQUIC_VERSION_1;
+  else if (strcmp(s, "v2") == 0)
+    *out = PQUIC_VERSION_2;
+  else
+    return -1;
+  return 0;
+}
+
+int check_ciphers(const char *cmd, const char *list) {
+  static const char *const known[] = {"aes128gcm",
+                                      "aes256gcm",
+                                      "chacha20",
+                                      "TLS_AES_128_GCM_SHA256",
+                                      "TLS_AES_256_GCM_SHA384",
+                                      "TLS_CHACHA20_POLY1305_SHA256"};
+  char buf[128];
+  size_t len = strlen(list);
+  if (len == 0 || len >= sizeof buf || list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
+    return usage_fail(cmd,
+                      "bad --ciphers '%s': give aes128gcm, aes256gcm or chacha20, "
+                      "comma-separated",
+                      list),
+           -1;
+  memcpy(buf, list, len + 1);
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int ok = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+      ok |= strcmp(t, known[i]) == 0;
+    if (!ok)
+      return usage_fail(cmd,
+                        "unknown cipher suite '%s' in --ciphers (aes128gcm, aes256gcm, "
+                        "chacha20)",
+                        t),
+             -1;
+    if (++n > 3)
+      return usage_fail(cmd, "bad --ciphers '%s': at most three suites", list), -1;
+  }
+  return 0;
+}
+
 static void log_sink(void *user, int level, const char *msg) {
   static const char *const names[] = {"error", "warn", "info", "debug"};
   (void)user;
@@ -113,7 +156,15 @@ const h3_io quic_h3_io = {q_open_uni, q_write, q_reset, q_stop};
 
 static pq_udp *route(const pquic_send_info *info, pq_udp **socks, size_t n) {
   const struct sockaddr *to = (const struct sockaddr *)&info->remote;
+  const struct sockaddr *from = (const struct sockaddr *)&info->local;
   pq_udp *fallback = NULL;
+  /* A socket bound to the batch's own local address first: after a
+   * migration two sockets reach the same peer from different ports. */
+  if (from->sa_family != 0 && !pq_io_addr_is_wildcard(from))
+    for (size_t i = 0; i < n; i++)
+      if (pq_io_addr_equal(from, (const struct sockaddr *)&socks[i]->local) &&
+          (!socks[i]->connected || pq_io_addr_equal(to, (const struct sockaddr *)&socks[i]->peer)))
+        return socks[i];
   for (size_t i = 0; i < n; i++) {
     pq_udp *u = socks[i];
     if (u->connected) {
@@ -141,10 +192,12 @@ void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n) {
       return;
     pquic_send_info info;
     size_t cap = sizeof scratch;
-    /* One socket: the endpoint writes straight into its queue. */
-    uint8_t *buf = n == 1 ? pq_udp_tx_buf(socks[0], &cap) : scratch;
+    /* The endpoint writes straight into the first socket's queue, where
+     * nearly every batch goes (a server has one socket; a client's other
+     * sockets are other servers or a migration); others get a copy. */
+    uint8_t *buf = n >= 1 ? pq_udp_tx_buf(socks[0], &cap) : NULL;
     if (!buf)
-      return;
+      buf = scratch;
     int len = pquic_endpoint_output(ep, now, buf, cap, &info);
     if (len <= 0)
       break;
@@ -153,7 +206,7 @@ void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n) {
       continue; /* no socket reaches it: the datagrams are lost */
     const struct sockaddr *to = (const struct sockaddr *)&info.remote;
     const struct sockaddr *from = (const struct sockaddr *)&info.local;
-    if (n == 1 && u == socks[0])
+    if (u == socks[0] && buf != scratch)
       pq_udp_tx_commit(u, (size_t)len, info.segment_size, to, from, info.ecn);
     else if (pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn) ==
              PQUIC_ERR_LIMIT) {

@@ -13,12 +13,19 @@ typedef struct summary {
   uint64_t lost;    /* packets declared lost */
   uint32_t version; /* QUIC version */
   const char *cipher;
+  int resumed;          /* TLS resumed a session */
+  int early_data;       /* 0 not offered, 1 accepted, 2 rejected (pquic_stats) */
+  uint64_t key_updates; /* key phases changed (either side) */
+  uint64_t migrations;  /* changes of the path in use */
+  int retry;            /* the server validated our address with Retry */
 } summary;
 
 /*
  * "bytes=N seconds=S.SSS goodput_mbps=G.G rtt_min_ms=R.RR rtt_ms=R.RR lost=N
- * version=v1 cipher=NAME" (one line, no newline; goodput 0 when seconds is
- * 0; cipher "-" when unknown). Returns the length, truncated to len - 1.
+ * version=v1 cipher=NAME resumed=yes|no 0rtt=accepted|rejected|none
+ * key_updates=N migrations=N retry=yes|no" (one line, no newline; goodput 0
+ * when seconds is 0; cipher "-" when unknown). Returns the length, truncated
+ * to len - 1.
  */
 size_t summary_format(char *buf, size_t len, const summary *s);
 

@@ -32,24 +32,42 @@ static void usage(FILE *f) {
         "  --root DIR      directory to serve (default: generated bodies only)\n"
         "  --alpn LIST     h3, hq-interop or both, by preference (default h3,hq-interop)\n"
         "  --qlog-dir D    write a qlog file per connection into D\n"
+        "  --retry         validate every client address with a Retry first\n"
+        "  --version V     speak only QUIC version V: v1 or v2 (default: both,\n"
+        "                  moving a client to v2 when it offers it)\n"
+        "  --ciphers LIST  TLS cipher suites: aes128gcm, aes256gcm, chacha20\n"
+        "                  (comma-separated; default all three)\n"
+        "  --key-update N  start a key update every N packets sent\n"
+        "  --no-0rtt       refuse 0-RTT (accepted by default from resumed clients)\n"
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
         f);
 }
 
 typedef struct server_opts {
-  const char *addr, *cert, *key, *root, *alpn, *qlog;
+  const char *addr, *cert, *key, *root, *alpn, *qlog, *ciphers;
   uint16_t port;
-  int verbose;
+  int verbose, retry, no_0rtt;
+  uint32_t version; /* 0: both, v2 preferred */
+  uint64_t key_update;
 } server_opts;
 
 static int parse(int argc, char **argv, server_opts *o) {
-  static const struct option opts[] = {
-      {"addr", required_argument, NULL, 'a'},     {"port", required_argument, NULL, 'p'},
-      {"cert", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
-      {"root", required_argument, NULL, 'r'},     {"alpn", required_argument, NULL, 'A'},
-      {"qlog-dir", required_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"addr", required_argument, NULL, 'a'},
+                                       {"port", required_argument, NULL, 'p'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"key", required_argument, NULL, 'k'},
+                                       {"root", required_argument, NULL, 'r'},
+                                       {"alpn", required_argument, NULL, 'A'},
+                                       {"qlog-dir", required_argument, NULL, 'q'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"retry", no_argument, NULL, 'R'},
+                                       {"version", required_argument, NULL, 'V'},
+                                       {"ciphers", required_argument, NULL, 'C'},
+                                       {"key-update", required_argument, NULL, 'K'},
+                                       {"no-0rtt", no_argument, NULL, '0'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->port = 4433;
   o->alpn = "h3,hq-interop";
@@ -84,6 +102,25 @@ static int parse(int argc, char **argv, server_opts *o) {
       break;
     case 'v':
       o->verbose++;
+      break;
+    case 'R':
+      o->retry = 1;
+      break;
+    case 'V':
+      if (parse_version(optarg, &o->version))
+        return usage_fail("server", "bad --version '%s': give v1 or v2", optarg);
+      break;
+    case 'C':
+      if (check_ciphers("server", optarg))
+        return EXIT_USAGE;
+      o->ciphers = optarg;
+      break;
+    case 'K':
+      if (parse_uint(optarg, 1, UINT32_MAX, &o->key_update))
+        return usage_fail("server", "bad --key-update '%s': give a number of packets", optarg);
+      break;
+    case '0':
+      o->no_0rtt = 1;
       break;
     case 'h':
       usage(stdout);
@@ -281,6 +318,14 @@ static int run(server *s, const server_opts *o) {
   cfg.key_file = o->key;
   cfg.alpn = o->alpn;
   cfg.qlog_dir = o->qlog;
+  cfg.ciphers = o->ciphers;
+  cfg.settings.retry = o->retry;
+  cfg.settings.key_update_interval = (uint32_t)o->key_update;
+  cfg.settings.enable_0rtt = !o->no_0rtt;
+  if (o->version) {
+    cfg.settings.version = o->version;
+    cfg.settings.version_strict = 1;
+  }
   cfg.callbacks.on_stream_data = on_stream_data;
   cfg.callbacks.on_event = on_event;
   cfg.callbacks.on_new_connection = on_new_connection;

@@ -20,21 +20,38 @@ static void test_summary_exact(void **state) {
                .cipher = "TLS_AES_128_GCM_SHA256"};
   size_t n = summary_format(buf, sizeof buf, &s);
   assert_string_equal(buf, "bytes=104857600 seconds=1.234 goodput_mbps=679.8 rtt_min_ms=0.05 "
-                           "rtt_ms=0.08 lost=0 version=v1 cipher=TLS_AES_128_GCM_SHA256");
+                           "rtt_ms=0.08 lost=0 version=v1 cipher=TLS_AES_128_GCM_SHA256 "
+                           "resumed=no 0rtt=none key_updates=0 migrations=0 retry=no");
   assert_int_equal(n, strlen(buf));
-  summary z = {.bytes = 10, .seconds = 0, .lost = 7, .version = 0x6b3343cf, .cipher = NULL};
+  summary z = {.bytes = 10,
+               .seconds = 0,
+               .lost = 7,
+               .version = 0x6b3343cf,
+               .cipher = NULL,
+               .resumed = 1,
+               .early_data = 1,
+               .key_updates = 3,
+               .migrations = 1,
+               .retry = 1};
   summary_format(buf, sizeof buf, &z);
   assert_string_equal(buf, "bytes=10 seconds=0.000 goodput_mbps=0.0 rtt_min_ms=0.00 "
-                           "rtt_ms=0.00 lost=7 version=v2 cipher=-");
+                           "rtt_ms=0.00 lost=7 version=v2 cipher=- resumed=yes 0rtt=accepted "
+                           "key_updates=3 migrations=1 retry=yes");
   summary o = {.bytes = 1,
                .seconds = 2,
                .rtt_min_us = 12345,
                .rtt_us = 23456,
                .version = 0xff00001d,
-               .cipher = ""};
+               .cipher = "",
+               .early_data = 2};
   summary_format(buf, sizeof buf, &o);
   assert_string_equal(buf, "bytes=1 seconds=2.000 goodput_mbps=0.0 rtt_min_ms=12.35 "
-                           "rtt_ms=23.46 lost=0 version=0xff00001d cipher=-");
+                           "rtt_ms=23.46 lost=0 version=0xff00001d cipher=- resumed=no "
+                           "0rtt=rejected key_updates=0 migrations=0 retry=no");
+  /* An out-of-range early-data state reads as none. */
+  o.early_data = 9;
+  summary_format(buf, sizeof buf, &o);
+  assert_non_null(strstr(buf, " 0rtt=none "));
   /* Truncation keeps a terminated string and reports what was written. */
   char small[16];
   assert_int_equal(summary_format(small, sizeof small, &s), 15);

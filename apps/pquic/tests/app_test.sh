@@ -79,7 +79,7 @@ sys.stdout.buffer.write(bytes(out[:n]))
 EOF
 }
 
-SUMMARY_RE='^bytes=[0-9]+ seconds=[0-9]+\.[0-9]{3} goodput_mbps=[0-9]+\.[0-9] rtt_min_ms=[0-9]+\.[0-9]{2} rtt_ms=[0-9]+\.[0-9]{2} lost=[0-9]+ version=(v1|v2|0x[0-9a-f]{8}) cipher=TLS_[A-Z0-9_]+$'
+SUMMARY_RE='^bytes=[0-9]+ seconds=[0-9]+\.[0-9]{3} goodput_mbps=[0-9]+\.[0-9] rtt_min_ms=[0-9]+\.[0-9]{2} rtt_ms=[0-9]+\.[0-9]{2} lost=[0-9]+ version=(v1|v2|0x[0-9a-f]{8}) cipher=TLS_[A-Z0-9_]+ resumed=(yes|no) 0rtt=(accepted|rejected|none) key_updates=[0-9]+ migrations=[0-9]+ retry=(yes|no)$'
 
 # 1 MB from a file under --root and 1 MB generated, checksums compared.
 loopback() {
@@ -131,6 +131,15 @@ usage_errors)
   run 2 "bad --alpn 'h2'" "$PQUIC" client --alpn h2 https://127.0.0.1/
   run 2 "bad --streams '0'" "$PQUIC" client --streams 0 https://127.0.0.1/
   run 2 "use --output DIR or --discard" "$PQUIC" client https://127.0.0.1/a https://127.0.0.1/b
+  run 2 "client: bad --version 'v3'" "$PQUIC" client --version v3 https://127.0.0.1/
+  run 2 "server: bad --version 'draft'" "$PQUIC" server --cert c --key k --version draft
+  run 2 "client: unknown cipher suite 'rc4'" "$PQUIC" client --ciphers aes128gcm,rc4 https://127.0.0.1/
+  run 2 "server: bad --ciphers ','" "$PQUIC" server --cert c --key k --ciphers ,
+  run 2 "client: bad --key-update '0'" "$PQUIC" client --key-update 0 https://127.0.0.1/
+  run 2 "server: bad --key-update 'x'" "$PQUIC" server --cert c --key k --key-update x
+  run 2 "client: --0rtt needs --session-file" "$PQUIC" client --0rtt https://127.0.0.1/
+  run 2 "--session-file holds the session of one server" \
+    "$PQUIC" client --discard --session-file s https://127.0.0.1:1/ https://127.0.0.1:2/
   ;;
 ops)
   timeout 10 "$PQUIC" ops >ops.txt || die "pquic ops failed"
@@ -170,7 +179,7 @@ client_unreachable)
   port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   run 1 "server 127\.0\.0\.1:$port unreachable: Connection refused" \
     "$PQUIC" client --insecure --discard "https://127.0.0.1:$port/1"
-  grep -Eq '^bytes=0 .* cipher=-$' out.txt || die "summary of a failed connection: $(cat out.txt)"
+  grep -Eq '^bytes=0 .* cipher=- resumed=no ' out.txt || die "summary of a failed connection: $(cat out.txt)"
   # A port that takes datagrams and never answers: our handshake deadline.
   python3 -c 'import socket, time, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
