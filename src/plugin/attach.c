@@ -205,6 +205,7 @@ void pq_pl_cnx_drop(pq_cnx *cnx) {
   while (pc->n)
     drop_inst(pc, pc->n - 1);
   pc->run = NULL;
+  pc->fault[0] = 0;
   pc->period_plugin = 0;
   pc->turn = 0;
 }

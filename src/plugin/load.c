@@ -42,10 +42,16 @@ static int resolve_ops(pq_pl_ep *e, struct pquic_plugin *p, char *err, size_t er
     const pq_mf_pluglet *m = &p->mf.pluglets[i];
     pq_pl_pluglet *pl = &p->pluglets[i];
     uint32_t id;
-    int rc = pq_op_intern(&e->ep->registry, m->op, m->has_param, &id);
+    int rc = pq_op_lookup(&e->ep->registry, m->op, &id);
+    /* Observers without a parameter watch every value of a parameterized
+     * operation; anything else must agree with the operation's kind. */
+    int generic = rc == 0 && !m->has_param && pq_op_is_param(&e->ep->registry, id) &&
+                  (m->anchor == PQ_MF_PRE || m->anchor == PQ_MF_POST);
+    if (!generic)
+      rc = pq_op_intern(&e->ep->registry, m->op, m->has_param, &id);
     if (rc == PQUIC_ERR_INVAL)
-      return fail(err, errlen, PQUIC_ERR_PLUGIN, "manifest line %u: operation %s %s a parameter",
-                  m->line, m->op, m->has_param ? "takes no" : "needs");
+      return fail(err, errlen, PQUIC_ERR_PLUGIN, "manifest line %u: operation %s %s", m->line,
+                  m->op, m->has_param ? "takes no parameter" : "needs a parameter");
     if (rc)
       return fail(err, errlen, rc, "manifest line %u: operation %s: %s", m->line, m->op,
                   pquic_strerror(rc));

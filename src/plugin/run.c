@@ -64,10 +64,13 @@ static uint64_t fault_cnx(pq_pl_run *r, const pquic_op_args *a, int code, const 
     cnx->op.fault = code;
     cnx->op.fault_op = a->op_id;
     cnx->op.fault_param = a->param;
-    if (pc)
-      snprintf(pc->fault, sizeof pc->fault, "plugin %s (manifest line %u): %s",
-               r->inst->plugin->mf.name, r->pl->line, what);
-    PQ_LOG(PQ_LOG_WARN, "plugin %s: %s", r->inst->plugin->mf.name, what);
+  }
+  /* The innermost pluglet that saw the fault names it (a loop the
+   * dispatcher refused is reported by the pluglet that made the call). */
+  if (pc && !pc->fault[0]) {
+    snprintf(pc->fault, sizeof pc->fault, "plugin %s (manifest line %u): %s",
+             r->inst->plugin->mf.name, r->pl->line, what);
+    PQ_LOG(PQ_LOG_WARN, "%s", pc->fault);
   }
   return (uint64_t)(int64_t)code;
 }
