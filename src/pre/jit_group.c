@@ -16,11 +16,67 @@
 #define MAX_SPAN 24 /* slots a group may span */
 #define MAX_HULL 8  /* bytes its hull may cover */
 
+/* Successors of slot pc inside its function: jump target first. */
+static int successors(const pq_bpf_insn *in, uint32_t pc, uint32_t *next) {
+  if (in->code == (BPF_JMP | BPF_EXIT))
+    return 0;
+  if (pq_bpf_is_ja(in)) {
+    next[0] = (uint32_t)pq_bpf_jump_target(in, pc);
+    return 1;
+  }
+  if (pq_bpf_is_jump(in)) {
+    next[0] = (uint32_t)pq_bpf_jump_target(in, pc);
+    next[1] = pc + 1;
+    return 2;
+  }
+  next[0] = pc + (in->code == BPF_LDDW ? 2 : 1);
+  return 1;
+}
+
+/* Iterative depth-first walk from each function start; an edge to a slot
+ * still on the walk's stack closes a loop. */
+static int mark_back_edges(jit_comp *c) {
+  const pq_bpf_prog *p = c->p;
+  uint8_t *state = pq_calloc(p->ninsns, 1); /* 0 new, 1 on the stack, 2 done */
+  uint32_t *stk = pq_calloc(p->ninsns, sizeof(uint32_t));
+  uint8_t *edge = pq_calloc(p->ninsns, 1); /* successors already walked */
+  int rc = state && stk && edge ? 0 : PQUIC_ERR_NOMEM;
+  for (uint32_t f = 0; !rc && f < p->nfuncs; f++) {
+    size_t sp = 0;
+    stk[sp++] = p->funcs[f].start;
+    state[p->funcs[f].start] = 1;
+    while (sp) {
+      uint32_t pc = stk[sp - 1], next[2];
+      int n = successors(&p->insns[pc], pc, next);
+      if (edge[pc] >= n) {
+        state[pc] = 2;
+        sp--;
+        continue;
+      }
+      int k = edge[pc]++;
+      uint32_t t = next[k];
+      if (state[t] == 1)
+        c->back[pc] |= (uint8_t)(k == 0 && n == 2              ? BACK_TAKEN
+                                 : pq_bpf_is_ja(&p->insns[pc]) ? BACK_TAKEN
+                                                               : BACK_FALL);
+      else if (state[t] == 0) {
+        state[t] = 1;
+        stk[sp++] = t;
+      }
+    }
+  }
+  pq_free(state);
+  pq_free(stk);
+  pq_free(edge);
+  return rc;
+}
+
 int pq_jit_groups_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   c->grouped = pq_calloc(p->ninsns, 1);
   c->target = pq_calloc(p->ninsns, 1);
-  if (!c->grouped || !c->target)
+  c->back = pq_calloc(p->ninsns, 1);
+  if (!c->grouped || !c->target || !c->back || mark_back_edges(c))
     return PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];

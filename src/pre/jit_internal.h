@@ -74,6 +74,10 @@ typedef struct jit_group {
   size_t resume;        /* main code just after the last member */
 } jit_group;
 
+/* Loop-closing edges (back edges of a depth-first walk from the function
+ * start): the JIT charges the budget on them. Every cycle has one. */
+enum { BACK_TAKEN = 1, BACK_FALL = 2 };
+
 /* A jump to a BPF instruction, patched once every instruction is placed. */
 typedef struct jit_fix {
   size_t at;
@@ -94,6 +98,7 @@ typedef struct jit_comp {
   size_t ngroups, capgroups;
   uint8_t *grouped;  /* per slot: a member whose check the group's covers */
   uint8_t *target;   /* per slot: a jump target (groups end before one) */
+  uint8_t *back;     /* per slot: BACK_* edges that close a loop */
   int slow;          /* emitting a slow copy: every access checked */
   size_t fault_exit; /* offset of the common fault exit */
   uint32_t func;     /* function being compiled */

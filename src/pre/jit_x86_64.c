@@ -172,8 +172,9 @@ static int emit_compare(jit_comp *c, const pq_bpf_insn *in) {
 static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t target = (uint32_t)pq_bpf_jump_target(in, pc);
-  if (target <= pc)
-    emit_charge(c, pc); /* back-edge */
+  if (c->back[pc] & BACK_TAKEN)
+    emit_charge(c, pc); /* closes a loop (charged on both ways: never more than the
+                           interpreter, which charges the jump itself) */
   if (pq_bpf_is_ja(in)) {
     pq_jit_add_fix(c, x_jmp(b), target, 0);
     return;
@@ -190,8 +191,8 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
       pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1))
     return 0;
   uint32_t target = (uint32_t)pq_bpf_jump_target(a + 1, pc + 1);
-  if (target <= pc + 1)
-    emit_charge(c, pc + 1); /* the goto is a back-edge */
+  if ((c->back[pc] & BACK_TAKEN) || (c->back[pc + 1] & BACK_TAKEN))
+    emit_charge(c, pc + 1); /* one of the two edges closes a loop */
   pq_jit_add_fix(c, x_jcc(&c->b, emit_compare(c, a) ^ 1), target, 0);
   return 1;
 }
@@ -279,7 +280,20 @@ static uint32_t try_fuse(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   return 0;
 }
 
+static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+
+/* Falling through into a loop head closes the loop too: charge here. */
 uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+  uint32_t n = emit_one(c, f, pc), last = pc + n - 1;
+  /* A jump whose taken edge also closes a loop was charged once already:
+   * one unit per instruction at most, as in the interpreter. */
+  int charged = pq_bpf_is_jump(&c->p->insns[last]) && (c->back[last] & BACK_TAKEN);
+  if (!charged && ((c->back[last] & BACK_FALL) || (n == 2 && (c->back[pc] & BACK_FALL))))
+    emit_charge(c, last);
+  return n;
+}
+
+static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *in = &c->p->insns[pc];
   uint32_t fused = try_fuse(c, f, pc);
   if (fused)
@@ -386,6 +400,7 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.groups);
   pq_free(c.grouped);
   pq_free(c.target);
+  pq_free(c.back);
   if (rc) {
     pq_jit_free(j);
     return rc;
