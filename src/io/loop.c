@@ -152,10 +152,14 @@ static void read_udp(pq_loop *l, source *s) {
         l->cbs.on_error(l->user, s->udp, errno);
       return;
     }
-    if (n == 0)
+    if (n > 0) {
+      l->st.rx_batches++;
+      l->cbs.on_datagrams(l->user, s->udp, s->rx.dgrams, (size_t)n, pq_now_us());
+    }
+    /* A short batch emptied the queue: asking again would only return
+     * EAGAIN (epoll is level-triggered, so later arrivals are not missed). */
+    if (s->rx.filled < s->rx.n_msgs)
       return;
-    l->st.rx_batches++;
-    l->cbs.on_datagrams(l->user, s->udp, s->rx.dgrams, (size_t)n, pq_now_us());
   }
 }
 

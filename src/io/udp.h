@@ -164,6 +164,8 @@ typedef struct pq_rx_batch {
   pq_datagram *dgrams;
   size_t cap_dgrams;
   size_t count;       /* datagrams filled by the last pq_udp_recv */
+  size_t filled;      /* messages its recvmmsg returned: fewer than n_msgs means the
+                         socket's queue was empty at that moment */
   uint64_t truncated; /* datagrams dropped: cut by a too-small buffer, or beyond
                          cap_dgrams */
 } pq_rx_batch;

@@ -134,6 +134,7 @@ int pq_udp_recv(pq_udp *u, pq_rx_batch *b) {
   if (!u || !b || !b->msgs || u->fd < 0)
     return PQUIC_ERR_INVAL;
   b->count = 0;
+  b->filled = 0;
   prepare(b);
   int n;
   do {
@@ -142,6 +143,7 @@ int pq_udp_recv(pq_udp *u, pq_rx_batch *b) {
   u->rx_calls++;
   if (n < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : PQUIC_ERR_IO;
+  b->filled = (size_t)n;
   for (int i = 0; i < n; i++) {
     struct msghdr *m = &b->msgs[i].msg_hdr;
     size_t len = b->msgs[i].msg_len;
