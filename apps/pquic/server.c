@@ -353,6 +353,20 @@ static int run(server *s, const server_opts *o) {
           s->sock.rcvbuf, s->sock.sndbuf);
   if (pq_loop_run(s->loop))
     return fail("event loop failed: %s", strerror(errno));
+  if (s->verbose) {
+    pq_loop_stats st;
+    pq_loop_get_stats(s->loop, &st);
+    fprintf(stderr,
+            "pquic server: loop rounds=%llu immediate=%llu timer_fires=%llu timer_arms=%llu "
+            "services=%llu rx_batches=%llu; socket tx_calls=%llu tx_datagrams=%llu "
+            "tx_dropped=%llu rx_calls=%llu rx_datagrams=%llu\n",
+            (unsigned long long)st.rounds, (unsigned long long)st.immediate_rounds,
+            (unsigned long long)st.timer_fires, (unsigned long long)st.timer_arms,
+            (unsigned long long)st.services, (unsigned long long)st.rx_batches,
+            (unsigned long long)s->sock.tx_calls, (unsigned long long)s->sock.tx_datagrams,
+            (unsigned long long)s->sock.tx_dropped, (unsigned long long)s->sock.rx_calls,
+            (unsigned long long)s->sock.rx_datagrams);
+  }
   return 0;
 }
 
