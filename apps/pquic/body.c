@@ -15,6 +15,18 @@ static unsigned block_shift(uint64_t block) {
 void body_pattern(uint64_t offset, uint8_t *buf, size_t len) {
   while (len > 0) {
     unsigned in = (unsigned)(offset & 63);
+    if (in == 0 && len >= 64) {
+      /* Whole blocks: a constant-size copy, which the compiler inlines (a
+       * server spends a few percent of its time here). */
+      uint64_t block = offset >> 6;
+      size_t whole = len / 64;
+      for (size_t i = 0; i < whole; i++)
+        memcpy(buf + i * 64, alphabet2 + block_shift(block + i), 64);
+      offset += whole * 64;
+      buf += whole * 64;
+      len -= whole * 64;
+      continue;
+    }
     size_t n = 64 - in;
     if (n > len)
       n = len;
