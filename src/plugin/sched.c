@@ -4,11 +4,12 @@
  * Frames of plugins whose manifest says `congestion_controlled no` go
  * first, in any 1-RTT packet with room. The others share the congestion
  * window with stream data by class-based queuing: while streams have data
- * to send, plugin frames may take at most (100 - stream_share) % of each
- * congestion window's worth of bytes sent (a period ends when the
- * connection has sent cwnd bytes since it began); without stream data
- * they may take everything. Within that allowance a deficit round robin
- * (quantum drr_quantum bytes) shares the plugins' class among them. */
+ * to send, plugin frames may take at most (100 - stream_share) % of the
+ * bytes the connection sent in the current period (a period restarts
+ * whenever a congestion window's worth was sent, so credit never piles
+ * up), counting the packet being built; without stream data they may take
+ * everything. Within that allowance a deficit round robin (quantum
+ * drr_quantum bytes) shares the plugins' class among them. */
 #include <string.h>
 
 #include "common/alloc.h"
@@ -183,7 +184,10 @@ uint64_t pq_pl_write_frames(pq_cnx *cnx, pq_opkt *o) {
   }
   uint64_t allowance = UINT64_MAX;
   if (pq_streams_have_pending(cnx)) {
-    uint64_t cap = cwnd / 100 * (100 - set->stream_share);
+    /* Plugins' share of what the period sent so far, this packet included:
+     * a window that shrinks mid-period cannot leave them ahead. */
+    uint64_t sent = cnx->stats.bytes_sent - pc->period_start + pq_opkt_room(o);
+    uint64_t cap = sent / 100 * (100 - set->stream_share);
     allowance = cap > pc->period_plugin ? cap - pc->period_plugin : 0;
   }
   /* Deficit round robin among plugins within the allowance. */

@@ -1,0 +1,3 @@
+/* org.pquic.test.greedy-a (greedy.h) */
+#define GREEDY_FRAME 0x3f60
+#include "greedy.h"
