@@ -124,6 +124,12 @@ typedef struct pquic_plugin_info {
 } pquic_plugin_info;
 void pquic_plugin_get_info(const pquic_plugin *p, pquic_plugin_info *info);
 
+/* The last plugin fault on a connection ("" if none): which plugin,
+ * manifest line and what ("plugin org.x (manifest line 4): bounds fault
+ * at insn 7: 8-byte write of 0x..."). Valid until the connection is
+ * freed. */
+const char *pquic_cnx_plugin_fault(const pquic_cnx *cnx);
+
 /* Bytes of plugin memory a connection holds (regions of attached plugins). */
 size_t pquic_cnx_plugin_memory(const pquic_cnx *cnx);
 

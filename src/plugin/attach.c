@@ -204,8 +204,7 @@ void pq_pl_cnx_drop(pq_cnx *cnx) {
     return;
   while (pc->n)
     drop_inst(pc, pc->n - 1);
-  pc->run = NULL;
-  pc->fault[0] = 0;
+  pc->run = NULL; /* the fault text stays, for pquic_cnx_plugin_fault */
   pc->period_plugin = 0;
   pc->turn = 0;
 }
@@ -222,4 +221,9 @@ size_t pquic_cnx_plugin_memory(const pquic_cnx *cnx) {
   for (size_t i = 0; pc && i < pc->n; i++)
     n += pc->insts[i]->bi.len;
   return n;
+}
+
+const char *pquic_cnx_plugin_fault(const pquic_cnx *cnx) {
+  const pq_pl_cnx *pc = cnx && cnx->pl ? (const pq_pl_cnx *)cnx->pl : NULL;
+  return pc ? pc->fault : "";
 }
