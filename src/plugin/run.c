@@ -81,7 +81,8 @@ static void fill_args(pq_pl_args *blk, const pquic_op_args *a, int anchor) {
   blk->n_in = a->n_in;
   blk->n_out = a->n_out;
   blk->param = a->param;
-  memcpy(blk->in, a->in, a->n_in * sizeof(uint64_t));
+  if (a->n_in)
+    memcpy(blk->in, a->in, a->n_in * sizeof(uint64_t));
   memset(blk->in + a->n_in, 0, (PQUIC_OP_MAX_ARGS - a->n_in) * sizeof(uint64_t));
   if (a->n_out)
     memcpy(blk->out, a->out, a->n_out * sizeof(uint64_t));

@@ -132,6 +132,9 @@ static void expect_parse_error(const void *payload, size_t n, const char *msg) {
   pq_free(z);
 }
 
+/* A string literal and its length without the terminating NUL. */
+#define LIT(s) s, sizeof(s) - 1
+
 static void parse_errors(void **state) {
   (void)state;
   pq_bundle b;
@@ -155,32 +158,32 @@ static void parse_errors(void **state) {
   pq_free(y);
   pq_free(x);
 
-  expect_parse_error("XXXX\x01\x00\x00\x00\x00\x00", 10, "not a pquic plugin bundle");
-  expect_parse_error("PQPB\x02\x00\x00\x00\x00\x00", 10, "format version 2");
-  expect_parse_error("PQPB\x01\x11\x00\x00\x00\x00", 10, "more than 16 objects");
-  expect_parse_error("PQPB\x01\x00\x00\x00\x00\x05"
-                     "ab",
-                     12, "truncated manifest");
-  expect_parse_error("PQPB\x01\x00\x00\x00\x00\x00"
-                     "x",
-                     11, "trailing bytes");
-  expect_parse_error("PQPB\x01\x01\x00\x00\x00\x00\x03"
-                     "a.o\x00\x00\x00\x05"
-                     "ab",
-                     22, "object 0: truncated");
-  expect_parse_error("PQPB\x01\x01\x00\x00\x00\x00\x00", 11, "object 0: truncated");
-  expect_parse_error("PQPB\x01\x02\x00\x00\x00\x00"
-                     "\x03"
-                     "b.o\x00\x00\x00\x01"
-                     "x"
-                     "\x03"
-                     "a.o\x00\x00\x00\x01"
-                     "y",
-                     28, "not in name order");
-  expect_parse_error("PQPB\x01\x01\x00\x00\x00\x00\x03"
-                     "a\x00o\x00\x00\x00\x01"
-                     "y",
-                     19, "NUL in its name");
+  expect_parse_error(LIT("XXXX\x01\x00\x00\x00\x00\x00"), "not a pquic plugin bundle");
+  expect_parse_error(LIT("PQPB\x02\x00\x00\x00\x00\x00"), "format version 2");
+  expect_parse_error(LIT("PQPB\x01\x11\x00\x00\x00\x00"), "more than 16 objects");
+  expect_parse_error(LIT("PQPB\x01\x00\x00\x00\x00\x05"
+                         "ab"),
+                     "truncated manifest");
+  expect_parse_error(LIT("PQPB\x01\x00\x00\x00\x00\x00"
+                         "x"),
+                     "trailing bytes");
+  expect_parse_error(LIT("PQPB\x01\x01\x00\x00\x00\x00\x03"
+                         "a.o\x00\x00\x00\x05"
+                         "ab"),
+                     "object 0: truncated");
+  expect_parse_error(LIT("PQPB\x01\x01\x00\x00\x00\x00\x00"), "object 0: truncated");
+  expect_parse_error(LIT("PQPB\x01\x02\x00\x00\x00\x00"
+                         "\x03"
+                         "b.o\x00\x00\x00\x01"
+                         "x"
+                         "\x03"
+                         "a.o\x00\x00\x00\x01"
+                         "y"),
+                     "not in name order");
+  expect_parse_error(LIT("PQPB\x01\x01\x00\x00\x00\x00\x03"
+                         "a\x00o\x00\x00\x00\x01"
+                         "y"),
+                     "NUL in its name");
 }
 
 /* A zstd frame that claims a huge content size is refused before any
