@@ -126,6 +126,11 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   const pq_bpf_prog *p = c->p;
   const pq_bpf_insn *in0 = &p->insns[first];
   int base = access_base(in0);
+  /* Groups never overlap: a slow copy resumes after its group's last
+   * member, which must not be inside another group (whose hull check would
+   * then be skipped). */
+  if (c->ngroups && c->groups[c->ngroups - 1].last >= first)
+    return;
   if (c->grouped[first] || !needs_check(in0, base))
     return;
   int32_t lo = in0->off, hi = in0->off + (int32_t)pq_bpf_size_bytes(in0->code);
@@ -188,16 +193,9 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   c->nstubs--; /* the group jumps to its copy instead of a stub */
 }
 
-/* Groups may overlap (another base register's group can open inside one),
- * so every group still open is looked at. */
 void pq_jit_group_close(jit_comp *c, uint32_t pc) {
-  for (size_t i = c->ngroups; i-- > 0;) {
-    jit_group *g = &c->groups[i];
-    if (g->first + MAX_SPAN < pc)
-      break;
-    if (g->last == pc) /* the last member is an access, never an LDDW half */
-      g->resume = c->b.len;
-  }
+  if (c->ngroups && c->groups[c->ngroups - 1].last == pc) /* an access, never an LDDW half */
+    c->groups[c->ngroups - 1].resume = c->b.len;
 }
 
 void pq_jit_slow_copies(jit_comp *c) {

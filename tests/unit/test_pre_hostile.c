@@ -276,6 +276,24 @@ static void test_read_only_region(void **state) {
   pq_bpf_prog_del(p);
 }
 
+static void interleaved_fault(const pt_result *r, int engine) {
+  (void)engine;
+  assert_int_equal(r->fault.insn, 5);
+  assert_int_equal(r->fault.width, 4);
+  assert_int_equal(r->mem[0], 0x11); /* the context is untouched */
+}
+
+/* Accesses through two bases interleaved (the JIT checks each base's
+ * accesses together): the first base's combined check fails without any of
+ * its accesses faulting (it covers [59, 67) of 64 bytes), the second base's
+ * last access is out of bounds and must still fault, at its instruction. */
+static void test_interleaved_access_groups(void **state) {
+  (void)state;
+  HOSTILE("interleaved groups", PT_BUDGET, PQUIC_ERR_FAULT, interleaved_fault, MOV64_REG(6, R1),
+          MOV64_REG(7, R3), LDX(BPF_B, R0, 6, 63), ST(BPF_B, 7, 0, 1), LDX(BPF_B, R0, 6, 59),
+          ST(BPF_W, 7, -2, 0), EXIT());
+}
+
 /* Not enough stack left in the instance: refused before running. */
 static void test_stack_space(void **state) {
   (void)state;
@@ -360,6 +378,7 @@ int main(void) {
       cmocka_unit_test(test_bad_helper_arguments),
       cmocka_unit_test(test_read_only_region),
       cmocka_unit_test(test_stack_space),
+      cmocka_unit_test(test_interleaved_access_groups),
       cmocka_unit_test(test_hostile_c),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
