@@ -18,6 +18,7 @@ int cmd_server(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
+int cmd_plugin(int argc, char **argv); /* cmd_plugin.c */
 
 /* Prints "pquic: MESSAGE" as one line on stderr; returns EXIT_FAIL. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -45,6 +45,7 @@ static void usage(FILE *f) {
         "                  server's latest session ticket there at the end (one server)\n"
         "  --0rtt          with a saved session, send the requests in 0-RTT\n"
         "  --migrate       move to a new local port once response bytes flow\n"
+        "  --plugin FILE   load a plugin bundle (.pqp) into every connection (repeatable)\n"
         "  --quiet         no progress bar (drawn only on a terminal anyway)\n"
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
@@ -68,6 +69,7 @@ static int parse(int argc, char **argv, client_opts *o) {
                                        {"session-file", required_argument, NULL, 'S'},
                                        {"0rtt", no_argument, NULL, '0'},
                                        {"migrate", no_argument, NULL, 'M'},
+                                       {"plugin", required_argument, NULL, 'P'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
@@ -131,6 +133,10 @@ static int parse(int argc, char **argv, client_opts *o) {
       break;
     case 'M':
       o->migrate = 1;
+      break;
+    case 'P':
+      if (app_plugins_add("client", &o->plugins, optarg))
+        return EXIT_USAGE;
       break;
     case 'h':
       usage(stdout);
@@ -305,6 +311,9 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_STREAM_WRITABLE:
     cconn_writable(c, (int64_t)ev->stream_id);
     break;
+  case PQUIC_EVENT_OP_FAULT:
+    app_plugins_report_fault(ev);
+    break;
   default:
     c->dirty = 1;
     break;
@@ -452,6 +461,8 @@ static int start(client *cl) {
     return fail("bad --ca file '%s': %s", cl->o.ca ? cl->o.ca : "(system)", pquic_strerror(rc));
   if (rc)
     return fail("cannot start the client: %s", pquic_strerror(rc));
+  if (app_plugins_load(cl->ep, &cl->o.plugins, cl->o.verbose))
+    return EXIT_FAIL;
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, on_error};
   if (pq_loop_new(&cl->loop, &cbs, cl))
     return fail("cannot start the event loop: %s", strerror(errno));

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "app_plugins.h"
 #include "cli.h"
 #include "common/u64map.h"
 #include "h3.h"
@@ -64,6 +65,7 @@ typedef struct client_opts {
   int discard, insecure, verbose, quiet, zero_rtt, migrate;
   uint64_t streams, timeout_s, key_update;
   uint32_t version; /* 0: default (v1, upgraded to v2 when the server prefers it) */
+  app_plugins plugins; /* --plugin */
 } client_opts;
 
 struct client {

@@ -14,6 +14,7 @@ static void usage(FILE *f) {
         "  client   download URLs over HTTP/3 or hq-interop\n"
         "  ops      list the protocol operations (name, param, category, contract)\n"
         "  cert     write a self-signed certificate and key for tests and demos\n"
+        "  plugin   build, inspect and verify plugin bundles (.pqp)\n"
         "\n"
         "`pquic COMMAND --help` describes each command.\n",
         f);
@@ -70,6 +71,8 @@ int main(int argc, char **argv) {
     return cmd_ops(argc - 1, argv + 1);
   if (strcmp(cmd, "cert") == 0)
     return cmd_cert(argc - 1, argv + 1);
+  if (strcmp(cmd, "plugin") == 0)
+    return cmd_plugin(argc - 1, argv + 1);
   fprintf(stderr, "pquic: unknown command '%s' (see 'pquic --help')\n", cmd);
   return EXIT_USAGE;
 }

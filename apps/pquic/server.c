@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "app_plugins.h"
 #include "cli.h"
 #include "common/alloc.h"
 #include "io/loop.h"
@@ -39,6 +40,7 @@ static void usage(FILE *f) {
         "                  (comma-separated; default all three)\n"
         "  --key-update N  start a key update every N packets sent\n"
         "  --no-0rtt       refuse 0-RTT (accepted by default from resumed clients)\n"
+        "  --plugin FILE   load a plugin bundle (.pqp) into every connection (repeatable)\n"
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
         f);
@@ -50,6 +52,7 @@ typedef struct server_opts {
   int verbose, retry, no_0rtt;
   uint32_t version; /* 0: both, v2 preferred */
   uint64_t key_update;
+  app_plugins plugins; /* --plugin */
 } server_opts;
 
 static int parse(int argc, char **argv, server_opts *o) {
@@ -66,6 +69,7 @@ static int parse(int argc, char **argv, server_opts *o) {
                                        {"ciphers", required_argument, NULL, 'C'},
                                        {"key-update", required_argument, NULL, 'K'},
                                        {"no-0rtt", no_argument, NULL, '0'},
+                                       {"plugin", required_argument, NULL, 'P'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
@@ -121,6 +125,10 @@ static int parse(int argc, char **argv, server_opts *o) {
       break;
     case '0':
       o->no_0rtt = 1;
+      break;
+    case 'P':
+      if (app_plugins_add("server", &o->plugins, optarg))
+        return EXIT_USAGE;
       break;
     case 'h':
       usage(stdout);
@@ -244,6 +252,9 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_STREAM_STOP:
     sconn_stop(c, (int64_t)ev->stream_id, ev->wire_error);
     break;
+  case PQUIC_EVENT_OP_FAULT:
+    app_plugins_report_fault(ev);
+    break;
   default:
     break;
   }
@@ -335,6 +346,8 @@ static int run(server *s, const server_opts *o) {
     return fail("bad certificate or key ('%s', '%s'): %s", o->cert, o->key, pquic_strerror(rc));
   if (rc)
     return fail("cannot start the server: %s", pquic_strerror(rc));
+  if (app_plugins_load(s->ep, &o->plugins, o->verbose))
+    return EXIT_FAIL;
   if (open_socket(o, &s->sock))
     return EXIT_FAIL;
   int sfd = setup_signals();

@@ -27,7 +27,8 @@ typedef struct pair_side {
   pquic_endpoint *ep;
   struct sockaddr_in addr;
   pquic_cnx *cnx;
-  int handshake_done, closed, close_err, op_fault, fault_err;
+  int handshake_done, closing, closed, close_err, op_fault, fault_err;
+  uint64_t closing_code;
   uint64_t close_code;
   char fault_reason[256];
   uint64_t received;
@@ -46,6 +47,10 @@ static inline void pair_on_event(pquic_cnx *cnx, const pquic_event *ev, void *us
   case PQUIC_EVENT_HANDSHAKE_DONE:
     s->handshake_done = 1;
     s->cnx = cnx;
+    break;
+  case PQUIC_EVENT_CLOSING:
+    s->closing = 1;
+    s->closing_code = ev->wire_error;
     break;
   case PQUIC_EVENT_OP_FAULT:
     s->op_fault++;
@@ -173,9 +178,9 @@ static inline int pair_handshaken(pair_side *c, pair_side *s) {
 static inline int pair_closed(pair_side *c, pair_side *s) {
   return c->closed && s->closed;
 }
-static inline int pair_client_closed(pair_side *c, pair_side *s) {
+static inline int pair_client_closing(pair_side *c, pair_side *s) {
   (void)s;
-  return c->closed;
+  return c->closing;
 }
 
 static inline int pair_setup(void **state) {

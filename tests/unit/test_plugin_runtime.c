@@ -308,6 +308,32 @@ static void faults_close_the_connection(void **state) {
     one_fault(&faults[i]);
 }
 
+/* A server plugin faulting on the client's very first packet: the server
+ * answers with CONNECTION_CLOSE in an Initial packet, so the client learns
+ * why at once (and closes after its draining period) instead of timing
+ * out. */
+static void fault_during_handshake(void **state) {
+  (void)state;
+  pair_side c, s;
+  pair_side_init(&c, 0, 5000);
+  pair_side_init(&s, 1, 4433);
+  pquic_plugin *p = must_load(s.ep, "plugin org.test.hostile\n"
+                                    "packet_received post fixture.o endless\n");
+  assert_int_equal(pquic_plugin_inject(s.ep, p), 0);
+  uint64_t now = 1000000;
+  pair_connect(&c, &s, now);
+  pair_run(&c, &s, &now, pair_client_closing);
+  assert_int_equal(s.op_fault, 1);
+  assert_int_equal(s.fault_err, PQUIC_ERR_BUDGET);
+  assert_true(c.closing);
+  assert_int_equal(c.closing_code, PQUIC_WIRE_INTERNAL_ERROR);
+  assert_int_equal(now, 1000000); /* in the server's first answer */
+  pair_run(&c, &s, &now, pair_closed);
+  assert_true(c.closed && s.closed);
+  pair_free(&c);
+  pair_free(&s);
+}
+
 /* The same pluglets where they are allowed do no harm. */
 static void allowed_where_allowed(void **state) {
   (void)state;
@@ -336,6 +362,7 @@ int main(void) {
       cmocka_unit_test(replace_and_conflicts),
       cmocka_unit_test(load_errors),
       cmocka_unit_test(faults_close_the_connection),
+      cmocka_unit_test(fault_during_handshake),
       cmocka_unit_test(allowed_where_allowed),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
