@@ -10,26 +10,10 @@
 
 /* ---- fields ---- */
 
-uint64_t pq_pl_h_get_cnx(pq_pl_run *r, uint64_t f, uint64_t a2, uint64_t a3) {
-  (void)a2;
-  (void)a3;
-  return pq_pl_get(r, PQ_OBJ_CNX, 0, f);
-}
 uint64_t pq_pl_h_set_cnx(pq_pl_run *r, uint64_t f, uint64_t v, uint64_t a3) {
   (void)a3;
   return pq_pl_set(r, PQ_OBJ_CNX, 0, f, v);
 }
-#define GETTER(name, obj)                                                                          \
-  uint64_t pq_pl_h_get_##name(pq_pl_run *r, uint64_t h, uint64_t f, uint64_t a3) {                 \
-    (void)a3;                                                                                      \
-    return pq_pl_get(r, obj, h, f);                                                                \
-  }
-GETTER(path, PQ_OBJ_PATH)
-GETTER(pkt, PQ_OBJ_PKT)
-GETTER(opkt, PQ_OBJ_OPKT)
-GETTER(sent, PQ_OBJ_SENT)
-GETTER(stream, PQ_OBJ_STREAM)
-GETTER(frame, PQ_OBJ_FRAME)
 uint64_t pq_pl_h_set_path(pq_pl_run *r, uint64_t h, uint64_t f, uint64_t v) {
   return pq_pl_set(r, PQ_OBJ_PATH, h, f, v);
 }
@@ -304,7 +288,7 @@ uint64_t pq_pl_h_log(pq_pl_run *r, uint64_t msg, uint64_t a2, uint64_t a3) {
                             uint64_t a5) {                                                         \
     (void)a4;                                                                                      \
     (void)a5;                                                                                      \
-    pq_pl_run *r = pq_bpf_env_user(env);                                                           \
+    pq_pl_run *r = pq_pl_cur; /* pq_bpf_env_user(env), without a call */                           \
     uint64_t v = pq_pl_h_##name(r, a1, a2, a3);                                                    \
     if (r->fault)                                                                                  \
       pq_bpf_env_fault(env, a1);                                                                   \
@@ -313,10 +297,33 @@ uint64_t pq_pl_h_log(pq_pl_run *r, uint64_t msg, uint64_t a2, uint64_t a3) {
 #define X(id, name) BPF_HELPER(name)
 PQ_PL_HELPERS3(X)
 #undef X
+/* Getters: the fast path without a frame; anything unusual goes to the
+ * out-of-line slow path, which reports it. */
+__attribute__((noinline, cold)) static uint64_t getter_slow(pq_bpf_env *env, pq_pl_run *r, int obj,
+                                                            uint64_t h, uint64_t f) {
+  uint64_t v = pq_pl_get_slow(r, obj, h, f);
+  if (r->fault)
+    pq_bpf_env_fault(env, obj == PQ_OBJ_CNX ? f : h);
+  return v;
+}
+#define X(id, name, obj)                                                                           \
+  static uint64_t bh_##name(pq_bpf_env *env, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,   \
+                            uint64_t a5) {                                                         \
+    (void)a3;                                                                                      \
+    (void)a4;                                                                                      \
+    (void)a5;                                                                                      \
+    pq_pl_run *r = pq_pl_cur;                                                                      \
+    uint64_t h = obj == PQ_OBJ_CNX ? 0 : a1, f = obj == PQ_OBJ_CNX ? a1 : a2;                      \
+    int ok;                                                                                        \
+    uint64_t v = pq_pl_get_fast(r, obj, h, f, &ok);                                                \
+    return __builtin_expect(ok, 1) ? v : getter_slow(env, r, obj, h, f);                           \
+  }
+PQ_PL_GETTERS(X)
+#undef X
 
 static uint64_t bh_run_protoop(pq_bpf_env *env, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                                uint64_t a5) {
-  pq_pl_run *r = pq_bpf_env_user(env);
+  pq_pl_run *r = pq_pl_cur;
   uint64_t v = pq_pl_h_run_protoop(r, a1, a2, a3, a4, a5);
   if (r->fault)
     pq_bpf_env_fault(env, a1);
@@ -330,6 +337,11 @@ int pq_pl_helpers_register(pq_bpf_helpers *h) {
     rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);
   PQ_PL_HELPERS3(X)
   X(PQ_PL_HELPER_RUN_PROTOOP, run_protoop)
+#undef X
+#define X(id, name, obj)                                                                           \
+  if (!rc)                                                                                         \
+    rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);
+  PQ_PL_GETTERS(X)
 #undef X
   return rc;
 }

@@ -7,21 +7,27 @@
 
 #include <stdint.h>
 
+#include "plugin/fields_get.h"
 #include "plugin/plugin_int.h"
 
-/* X(stable id, name) of the helpers with up to three arguments; the name
- * is the SDK's without its pl_ prefix. Ids never change. */
+/* Ids never change; names are the SDK's without their pl_ prefix. */
+
+/* X(stable id, name, object): the getters, inline so each helper wrapper
+ * is one function (the hottest helpers: ~15 instructions after the call). */
+#define PQ_PL_GETTERS(X)                                                                           \
+  X(1, get_cnx, PQ_OBJ_CNX)                                                                        \
+  X(3, get_path, PQ_OBJ_PATH)                                                                      \
+  X(5, get_pkt, PQ_OBJ_PKT)                                                                        \
+  X(6, get_opkt, PQ_OBJ_OPKT)                                                                      \
+  X(7, get_sent, PQ_OBJ_SENT)                                                                      \
+  X(8, get_stream, PQ_OBJ_STREAM)                                                                  \
+  X(10, get_frame, PQ_OBJ_FRAME)
+
+/* X(stable id, name): the other helpers with up to three arguments. */
 #define PQ_PL_HELPERS3(X)                                                                          \
-  X(1, get_cnx)                                                                                    \
   X(2, set_cnx)                                                                                    \
-  X(3, get_path)                                                                                   \
   X(4, set_path)                                                                                   \
-  X(5, get_pkt)                                                                                    \
-  X(6, get_opkt)                                                                                   \
-  X(7, get_sent)                                                                                   \
-  X(8, get_stream)                                                                                 \
   X(9, set_stream)                                                                                 \
-  X(10, get_frame)                                                                                 \
   X(11, malloc)                                                                                    \
   X(12, free)                                                                                      \
   X(13, realloc)                                                                                   \
@@ -37,6 +43,17 @@
   X(24, log)
 #define PQ_PL_HELPER_RUN_PROTOOP 19
 
+#define X(id, name, obj)                                                                           \
+  static inline __attribute__((always_inline))                                                     \
+  uint64_t pq_pl_h_##name(pq_pl_run *r, uint64_t a1, uint64_t a2, uint64_t a3) {                   \
+    (void)a3;                                                                                      \
+    uint64_t h = obj == PQ_OBJ_CNX ? 0 : a1, f = obj == PQ_OBJ_CNX ? a1 : a2;                      \
+    int ok;                                                                                        \
+    uint64_t v = pq_pl_get_fast(r, obj, h, f, &ok);                                                \
+    return __builtin_expect(ok, 1) ? v : pq_pl_get_slow(r, obj, h, f);                             \
+  }
+PQ_PL_GETTERS(X)
+#undef X
 #define X(id, name) uint64_t pq_pl_h_##name(pq_pl_run *r, uint64_t a1, uint64_t a2, uint64_t a3);
 PQ_PL_HELPERS3(X)
 #undef X

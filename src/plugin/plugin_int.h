@@ -166,6 +166,7 @@ typedef struct pq_pl_run {
   pq_pl_args *args;           /* the block lent to the pluglet */
   pq_bpf_region lent[PQ_BPF_MAX_LENT];
   size_t nlent;
+  const uint64_t *deny;     /* the plugin's denied fields */
   struct pq_pl_run *parent; /* run that called this operation, if any */
   int fault;                /* PQUIC_ERR_* a helper detected */
 } pq_pl_run;
@@ -198,12 +199,16 @@ uint64_t pq_pl_tramp_native(pq_cnx *cnx, pquic_op_args *a, void *user);
 void *pq_pl_check(const pq_pl_run *r, uint64_t addr, uint64_t len, unsigned access);
 /* Marks the run faulty with a PQUIC_ERR_* code (first one wins). */
 void pq_pl_fault(pq_pl_run *r, int code);
-/* The pq_pl_run of the native pluglet running on this thread, or NULL. */
-pq_pl_run *pq_pl_native_run(void);
+/* The innermost pluglet run on this thread (bytecode or native), or NULL:
+ * what the helpers serve (set and restored around every run, so nested
+ * runs from helpers see their own). */
+extern _Thread_local pq_pl_run *pq_pl_cur;
+static inline pq_pl_run *pq_pl_native_run(void) {
+  return pq_pl_cur;
+}
 
 /* ---- helpers (helpers.c, fields.c) ---- */
 int pq_pl_helpers_register(pq_bpf_helpers *h);
-uint64_t pq_pl_get(pq_pl_run *r, int obj, uint64_t handle, uint64_t field);
 uint64_t pq_pl_set(pq_pl_run *r, int obj, uint64_t handle, uint64_t field, uint64_t value);
 /* 1 if `field` exists (any object). */
 int pq_pl_field_exists(uint32_t field);

@@ -6,11 +6,7 @@
 #include "common/log.h"
 #include "plugin/plugin_int.h"
 
-static _Thread_local pq_pl_run *native_run;
-
-pq_pl_run *pq_pl_native_run(void) {
-  return native_run;
-}
+_Thread_local pq_pl_run *pq_pl_cur;
 
 void pq_pl_fault(pq_pl_run *r, int code) {
   if (!r->fault)
@@ -101,6 +97,7 @@ static void run_begin(pq_pl_run *r, pq_pl_args *blk, pq_cnx *cnx, const pquic_op
   r->pl = h->pl;
   r->call = a;
   r->kinds = pq_pl_op_kinds(a->op_id);
+  r->deny = h->inst->plugin->deny;
   r->args = blk;
   r->parent = pc->run;
   r->fault = 0;
@@ -136,7 +133,10 @@ uint64_t pq_pl_tramp_bpf(pq_cnx *cnx, pquic_op_args *a, void *user) {
   uint64_t r0 = 0;
   pq_bpf_fault f;
   memset(&f, 0, sizeof f);
+  pq_pl_run *saved = pq_pl_cur;
+  pq_pl_cur = &r;
   int rc = pq_bpf_run(p->progs[h->pl->obj], (size_t)h->pl->entry, &h->inst->bi, &ra, &r0, &f);
+  pq_pl_cur = saved;
   run_end(&r, a);
   if (rc || r.fault) {
     char what[200];
@@ -160,10 +160,10 @@ uint64_t pq_pl_tramp_native(pq_cnx *cnx, pquic_op_args *a, void *user) {
   pq_pl_args blk;
   pq_pl_run r;
   run_begin(&r, &blk, cnx, a, h);
-  pq_pl_run *saved = native_run;
-  native_run = &r;
+  pq_pl_run *saved = pq_pl_cur;
+  pq_pl_cur = &r;
   uint64_t v = h->pl->native(&blk);
-  native_run = saved;
+  pq_pl_cur = saved;
   run_end(&r, a);
   if (r.fault) {
     char what[120];

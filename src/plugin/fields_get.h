@@ -1,0 +1,361 @@
+/* The field getters behind pl_get_* (pquic_fields.def), inline so the
+ * helper wrappers (helpers.c) compile to one function per helper: range
+ * and policy checks, the handle check, then a switch. */
+#ifndef PQ_PLUGIN_FIELDS_GET_H
+#define PQ_PLUGIN_FIELDS_GET_H
+
+#include <netinet/in.h>
+
+#include "conn/stream.h"
+#include "plugin/plugin_int.h"
+
+/* Paths are embedded in the connection: an address check is enough. */
+static inline pq_path *pq_pl_path_inline(const pq_pl_run *r, uint64_t h) {
+  uintptr_t base = (uintptr_t)r->cnx->paths;
+  if (h < base || (h - base) % sizeof(pq_path) != 0)
+    return NULL;
+  uint64_t i = (h - base) / sizeof(pq_path);
+  return i < r->cnx->n_paths ? &r->cnx->paths[i] : NULL;
+}
+
+enum {
+#define PQ_FIELD(obj, name, id, access, type, doc) F_##obj##_##name = id,
+#include "pquic_fields.def"
+#undef PQ_FIELD
+};
+
+static inline __attribute__((always_inline)) uint64_t get_cnx(pq_cnx *c, uint64_t f, int *ok) {
+  switch (f) {
+  case F_CNX_IS_SERVER:
+    return (uint64_t)c->is_server;
+  case F_CNX_STATE:
+    return (uint64_t)c->state;
+  case F_CNX_VERSION:
+    return c->version;
+  case F_CNX_HANDSHAKE_COMPLETE:
+    return (uint64_t)c->handshake_complete;
+  case F_CNX_HANDSHAKE_CONFIRMED:
+    return (uint64_t)c->handshake_confirmed;
+  case F_CNX_CREATED:
+    return c->created;
+  case F_CNX_N_PATHS:
+    return c->n_paths;
+  case F_CNX_ACTIVE_PATH:
+    return (uint64_t)(uintptr_t)&c->paths[c->active_path];
+  case F_CNX_MAX_DATA_SEND:
+    return c->max_data_send;
+  case F_CNX_DATA_SENT:
+    return c->data_sent;
+  case F_CNX_MAX_DATA_RECV:
+    return c->max_data_recv;
+  case F_CNX_DATA_RECV:
+    return c->data_recv;
+  case F_CNX_DATA_CONSUMED:
+    return c->data_consumed;
+  case F_CNX_RECV_WINDOW:
+    return c->recv_window;
+  case F_CNX_PTO_COUNT:
+    return c->pto_count;
+  case F_CNX_PACKET_THRESHOLD:
+    return c->packet_threshold;
+  case F_CNX_TIME_THRESHOLD_SHIFT:
+    return c->time_threshold_shift;
+  case F_CNX_IDLE_TIMEOUT:
+    return c->idle_timeout;
+  case F_CNX_PEER_MAX_ACK_DELAY:
+    return c->peer.max_ack_delay;
+  case F_CNX_PEER_ACK_DELAY_EXPONENT:
+    return c->peer.ack_delay_exponent;
+  case F_CNX_PEER_MAX_UDP_PAYLOAD:
+    return c->peer.max_udp_payload;
+  case F_CNX_KEY_PHASE:
+    return c->key_phase;
+  case F_CNX_PACKETS_SENT:
+    return c->stats.packets_sent;
+  case F_CNX_PACKETS_RECEIVED:
+    return c->stats.packets_received;
+  case F_CNX_PACKETS_LOST:
+    return c->stats.packets_lost;
+  case F_CNX_BYTES_SENT:
+    return c->stats.bytes_sent;
+  case F_CNX_BYTES_RECEIVED:
+    return c->stats.bytes_received;
+  case F_CNX_STREAM_BYTES_SENT:
+    return c->stats.stream_bytes_sent;
+  case F_CNX_STREAM_BYTES_RECEIVED:
+    return c->stats.stream_bytes_received;
+  case F_CNX_NEXT_PN:
+    return c->spaces[PQ_EPOCH_APP].next_pn;
+  case F_CNX_LARGEST_ACKED:
+    return c->spaces[PQ_EPOCH_APP].largest_acked;
+  case F_CNX_LARGEST_RECEIVED:
+    return c->spaces[PQ_EPOCH_APP].largest_recv;
+  case F_CNX_STREAMS_OPENED:
+    return c->stats.streams_opened;
+  case F_CNX_PACKETS_DROPPED:
+    return c->stats.packets_dropped;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline uint64_t remote_port(const pq_path *p) {
+  if (p->remote.ss_family == AF_INET)
+    return ntohs(((const struct sockaddr_in *)(const void *)&p->remote)->sin_port);
+  if (p->remote.ss_family == AF_INET6)
+    return ntohs(((const struct sockaddr_in6 *)(const void *)&p->remote)->sin6_port);
+  return 0;
+}
+
+static inline __attribute__((always_inline)) uint64_t get_path(const pq_path *p, uint64_t f,
+                                                               int *ok) {
+  switch (f) {
+  case F_PATH_INDEX:
+    return p->index;
+  case F_PATH_VALIDATED:
+    return (uint64_t)p->validated;
+  case F_PATH_MAX_UDP_PAYLOAD:
+    return p->max_udp_payload;
+  case F_PATH_HAS_RTT:
+    return (uint64_t)p->has_rtt;
+  case F_PATH_LATEST_RTT:
+    return p->latest_rtt;
+  case F_PATH_MIN_RTT:
+    return p->min_rtt;
+  case F_PATH_SMOOTHED_RTT:
+    return p->smoothed_rtt;
+  case F_PATH_RTTVAR:
+    return p->rttvar;
+  case F_PATH_CWND:
+    return p->cwnd;
+  case F_PATH_SSTHRESH:
+    return p->ssthresh;
+  case F_PATH_BYTES_IN_FLIGHT:
+    return p->bytes_in_flight;
+  case F_PATH_RECOVERY_START:
+    return p->recovery_start;
+  case F_PATH_BYTES_SENT:
+    return p->bytes_sent;
+  case F_PATH_BYTES_RECEIVED:
+    return p->bytes_received;
+  case F_PATH_SPIN:
+    return (uint64_t)p->spin;
+  case F_PATH_ECN_STATE:
+    return p->ecn_state;
+  case F_PATH_REMOTE_PORT:
+    return remote_port(p);
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline __attribute__((always_inline)) uint64_t get_pkt(const pq_pkt *p, uint64_t f,
+                                                              int *ok) {
+  switch (f) {
+  case F_PKT_TYPE:
+    return p->h.type;
+  case F_PKT_PN:
+    return p->pn;
+  case F_PKT_EPOCH:
+    return p->epoch;
+  case F_PKT_LEVEL:
+    return p->level;
+  case F_PKT_ECN:
+    return p->ecn;
+  case F_PKT_ACK_ELICITING:
+    return p->ack_eliciting;
+  case F_PKT_PAYLOAD_LEN:
+    return p->payload_len;
+  case F_PKT_DATAGRAM_LEN:
+    return p->datagram_len;
+  case F_PKT_PATH:
+    return (uint64_t)(uintptr_t)p->path;
+  case F_PKT_KEY_PHASE:
+    return p->h.key_phase;
+  case F_PKT_SPIN:
+    return p->h.spin;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline __attribute__((always_inline)) uint64_t get_opkt(const pq_opkt *o, uint64_t f,
+                                                               int *ok) {
+  switch (f) {
+  case F_OPKT_EPOCH:
+    return o->epoch;
+  case F_OPKT_LEVEL:
+    return o->level;
+  case F_OPKT_PN:
+    return o->pn;
+  case F_OPKT_ROOM:
+    return pq_opkt_room(o);
+  case F_OPKT_PATH:
+    return (uint64_t)(uintptr_t)o->path;
+  case F_OPKT_ACK_ELICITING:
+    return o->ack_eliciting;
+  case F_OPKT_IN_FLIGHT:
+    return o->in_flight;
+  case F_OPKT_IS_PROBE:
+    return o->is_probe;
+  case F_OPKT_PAYLOAD_LEN:
+    return o->payload ? (uint64_t)(o->w.p - o->payload) : 0;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline __attribute__((always_inline)) uint64_t get_sent(const pq_sent_pkt *s, uint64_t f,
+                                                               int *ok) {
+  switch (f) {
+  case F_SENT_PN:
+    return s->pn;
+  case F_SENT_TIME_SENT:
+    return s->time_sent;
+  case F_SENT_SIZE:
+    return s->size;
+  case F_SENT_EPOCH:
+    return s->epoch;
+  case F_SENT_LEVEL:
+    return s->level;
+  case F_SENT_FLAGS:
+    return s->flags;
+  case F_SENT_N_FRAMES:
+    return s->n_frames;
+  case F_SENT_PATH:
+    return (uint64_t)(uintptr_t)s->path;
+  case F_SENT_LOST_TIME:
+    return s->lost_time;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline __attribute__((always_inline)) uint64_t get_stream(const pq_stream *s, uint64_t f,
+                                                                 int *ok) {
+  switch (f) {
+  case F_STREAM_ID:
+    return s->id;
+  case F_STREAM_SEND_STATE:
+    return s->send_state;
+  case F_STREAM_RECV_STATE:
+    return s->recv_state;
+  case F_STREAM_MAX_SEND:
+    return s->max_send;
+  case F_STREAM_MAX_RECV:
+    return s->max_recv;
+  case F_STREAM_RECV_WINDOW:
+    return s->recv_window;
+  case F_STREAM_RESET_CODE:
+    return s->reset_code;
+  case F_STREAM_STOP_CODE:
+    return s->stop_code;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+static inline int builtin_frame(uint64_t type) {
+  return pq_frame_info_get(type) != NULL;
+}
+
+static inline __attribute__((always_inline)) uint64_t get_frame(const pq_sent_frame *sf, uint64_t f,
+                                                                int *ok) {
+  int stream = pq_frame_is_stream(sf->type);
+  int sv = sf->type == PQ_FT_RESET_STREAM || sf->type == PQ_FT_STOP_SENDING ||
+           sf->type == PQ_FT_MAX_STREAM_DATA || sf->type == PQ_FT_STREAM_DATA_BLOCKED;
+  switch (f) {
+  case F_FRAME_TYPE:
+    return sf->type;
+  case F_FRAME_STREAM_ID:
+    return stream ? sf->u.stream.id : sv ? sf->u.sv.id : 0;
+  case F_FRAME_OFFSET:
+    return stream ? sf->u.stream.offset : sf->type == PQ_FT_CRYPTO ? sf->u.crypto.offset : 0;
+  case F_FRAME_LENGTH:
+    return stream ? sf->u.stream.len : sf->type == PQ_FT_CRYPTO ? sf->u.crypto.len : 0;
+  case F_FRAME_FIN:
+    return stream ? sf->u.stream.fin : 0;
+  case F_FRAME_VALUE:
+    if (stream || sf->type == PQ_FT_CRYPTO || !builtin_frame(sf->type))
+      return 0;
+    return sv ? sf->u.sv.value : sf->u.value;
+  case F_FRAME_COOKIE:
+    return builtin_frame(sf->type) ? 0 : (uint64_t)(uintptr_t)sf->u.ext;
+  default:
+    *ok = 0;
+    return 0;
+  }
+}
+
+/* ---- policy ---- */
+
+/* Denied by the host for this plugin? */
+static inline int denied(const pq_pl_run *r, uint64_t field) {
+  return (r->deny[(field >> 8) & 7] >> (field & 63)) & 1;
+}
+
+/* The fast path of a getter: the value with *ok set, or *ok clear (and no
+ * fault) for anything unusual, which the caller hands to pq_pl_get_slow. */
+static inline __attribute__((always_inline)) uint64_t
+pq_pl_get_fast(const pq_pl_run *r, int obj, uint64_t handle, uint64_t field, int *ok) {
+  *ok = 0;
+  if ((field >> 8) != (uint64_t)obj || (field & 0xc0) || denied(r, field))
+    return 0;
+  *ok = 1;
+  switch (obj) {
+  case PQ_OBJ_CNX:
+    return get_cnx(r->cnx, field, ok);
+  case PQ_OBJ_PATH: {
+    const pq_path *p = pq_pl_path_inline(r, handle);
+    if (p)
+      return get_path(p, field, ok);
+    break;
+  }
+  case PQ_OBJ_PKT: {
+    const pq_pkt *p = pq_pl_lent(r, PQ_PK_PKT, handle);
+    if (p)
+      return get_pkt(p, field, ok);
+    break;
+  }
+  case PQ_OBJ_OPKT: {
+    const pq_opkt *o = pq_pl_lent(r, PQ_PK_OPKT, handle);
+    if (o)
+      return get_opkt(o, field, ok);
+    break;
+  }
+  case PQ_OBJ_SENT: {
+    const pq_sent_pkt *sp = pq_pl_lent(r, PQ_PK_SENT, handle);
+    if (sp)
+      return get_sent(sp, field, ok);
+    break;
+  }
+  case PQ_OBJ_STREAM: {
+    const pq_stream *st = pq_pl_stream(r, handle);
+    if (st)
+      return get_stream(st, field, ok);
+    break;
+  }
+  case PQ_OBJ_FRAME: {
+    const pq_sent_frame *sf = pq_pl_lent(r, PQ_PK_FRAME, handle);
+    if (sf)
+      return get_frame(sf, field, ok);
+    break;
+  }
+  default:
+    break;
+  }
+  *ok = 0;
+  return 0;
+}
+
+/* A getter with every check reported: the field, the policy, the handle
+ * (the run is marked faulty and 0 returned). Out of line (fields.c). */
+uint64_t pq_pl_get_slow(pq_pl_run *r, int obj, uint64_t handle, uint64_t field);
+
+#endif
