@@ -275,20 +275,20 @@ keyupdate_pquic_client)
   stop_gtls
   ;;
 keyupdate_ngtcp2_client)
-  make_file 20m.bin 20000000
+  make_file 50m.bin 50000000
   # gtlsclient initiates 10 ms after the handshake; we follow.
   start_pquic
-  URLS=("$(URL 20m.bin)")
+  URLS=("$(URL 50m.bin)")
   gtls_client --log=client.log --key-update=10ms
-  same 20m.bin
+  same 50m.bin
   has client.log '^Initiate key update'
   has client.log 'cry key update confirmed'
   stop_pquic
   # We initiate (every 1000 packets); gtlsclient sees the key phase flip.
-  rm -f dl/20m.bin
+  rm -f dl/50m.bin
   start_pquic --key-update 1000
   gtls_client --log=client.log
-  same 20m.bin
+  same 50m.bin
   [[ $(count client.log 'pkt rx .* type=1RTT k=1') -gt 0 ]] || die "no packet in key phase 1"
   stop_pquic
   ;;
@@ -349,11 +349,11 @@ migrate_pquic_client)
   ;;
 migrate_ngtcp2_client)
   # gtlsclient moves to a new local port mid-transfer and validates it.
-  make_file 20m.bin 20000000
+  make_file 50m.bin 50000000
   start_pquic
-  URLS=("$(URL 20m.bin)")
+  URLS=("$(URL 50m.bin)")
   gtls_client --log=client.log --change-local-addr=10ms
-  same 20m.bin
+  same 50m.bin
   has client.log '^Local address is now '
   has client.log 'frm tx .* PATH_CHALLENGE'
   has client.log 'frm rx .* PATH_RESPONSE'
@@ -371,7 +371,7 @@ natrebind_ngtcp2_client)
   make_file 20m.bin 20000000
   start_pquic
   URLS=("$(URL 20m.bin)")
-  gtls_client --log=client.log --change-local-addr=10ms --nat-rebinding --delay-stream=100ms
+  gtls_client --log=client.log --change-local-addr=10ms --nat-rebinding --delay-stream=300ms
   same 20m.bin
   has client.log '^Local address is now '
   has client.log 'frm rx .* PATH_CHALLENGE'
