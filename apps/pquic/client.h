@@ -64,7 +64,7 @@ typedef struct client_opts {
   const char *alpn, *output, *ca, *qlog, *ciphers, *session_file;
   int discard, insecure, verbose, quiet, zero_rtt, migrate;
   uint64_t streams, timeout_s, key_update;
-  uint32_t version; /* 0: default (v1, upgraded to v2 when the server prefers it) */
+  uint32_t version;    /* 0: default (v1, upgraded to v2 when the server prefers it) */
   app_plugins plugins; /* --plugin */
 } client_opts;
 

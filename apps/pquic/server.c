@@ -56,22 +56,15 @@ typedef struct server_opts {
 } server_opts;
 
 static int parse(int argc, char **argv, server_opts *o) {
-  static const struct option opts[] = {{"addr", required_argument, NULL, 'a'},
-                                       {"port", required_argument, NULL, 'p'},
-                                       {"cert", required_argument, NULL, 'c'},
-                                       {"key", required_argument, NULL, 'k'},
-                                       {"root", required_argument, NULL, 'r'},
-                                       {"alpn", required_argument, NULL, 'A'},
-                                       {"qlog-dir", required_argument, NULL, 'q'},
-                                       {"verbose", no_argument, NULL, 'v'},
-                                       {"retry", no_argument, NULL, 'R'},
-                                       {"version", required_argument, NULL, 'V'},
-                                       {"ciphers", required_argument, NULL, 'C'},
-                                       {"key-update", required_argument, NULL, 'K'},
-                                       {"no-0rtt", no_argument, NULL, '0'},
-                                       {"plugin", required_argument, NULL, 'P'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {
+      {"addr", required_argument, NULL, 'a'},     {"port", required_argument, NULL, 'p'},
+      {"cert", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
+      {"root", required_argument, NULL, 'r'},     {"alpn", required_argument, NULL, 'A'},
+      {"qlog-dir", required_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},
+      {"retry", no_argument, NULL, 'R'},          {"version", required_argument, NULL, 'V'},
+      {"ciphers", required_argument, NULL, 'C'},  {"key-update", required_argument, NULL, 'K'},
+      {"no-0rtt", no_argument, NULL, '0'},        {"plugin", required_argument, NULL, 'P'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->port = 4433;
   o->alpn = "h3,hq-interop";
