@@ -5,6 +5,11 @@
  * counts, and external operations and push_message reach the app. */
 #include "plugin_pair.h"
 
+#ifdef PQUIC_DIRECT_OPS /* the tests pluglets must act in are left out */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-const-variable"
+#endif
+
 #include "../../plugins/stats/stats.h"
 
 #ifndef PQ_PLUGIN_DIR /* set by plugins/CMakeLists.txt */
@@ -155,10 +160,15 @@ static void detach_and_reattach(void **state) {
 }
 
 int main(void) {
+  /* With -DPQUIC_DIRECT_OPS=ON the core calls its operations directly, so
+   * pluglets never run: only what goes through the dispatcher by name
+   * (external operations) or needs no connection is tested there. */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(load_and_cache),
+#ifndef PQUIC_DIRECT_OPS
       cmocka_unit_test(counts_what_the_core_counts),
       cmocka_unit_test(detach_and_reattach),
+#endif
   };
   return cmocka_run_group_tests(tests, pair_setup, pair_teardown);
 }
