@@ -167,10 +167,11 @@ static inline uint64_t run_protoop(uint64_t op, uint64_t param, const uint64_t *
 /* Frames. pl_reserve_frame queues one frame of a type this plugin declared
  * (manifest `frame` line) needing about `bytes` bytes (at most 1024); the
  * scheduler later calls the plugin's write_frame[type] with `cookie` as the
- * frame, a packet handle and a writable buffer, and notify_frame[type] with
- * the frame's fate (PL_FATE_*: acked, lost, discarded with its packet
- * space, or never sent). Returns 0, PL_ERR_LIMIT (queue full) or
- * PL_ERR_INVAL. */
+ * frame, a packet handle and a writable buffer of at least `bytes` bytes
+ * (writing nothing, or failing, drops the frame as never sent), and
+ * notify_frame[type] with the frame's fate (PL_FATE_*: acked, lost,
+ * discarded with its packet space, or never sent, when the sent-packet
+ * handle is 0). Returns 0, PL_ERR_LIMIT (queue full) or PL_ERR_INVAL. */
 uint64_t pl_reserve_frame(uint64_t type, uint64_t bytes, uint64_t cookie);
 
 /* Delivers a message (copied) to the application's plugin message
