@@ -73,7 +73,7 @@ PQ_OPIMPL uint64_t opimpl_write_connection_close(pq_cnx *cnx, pq_opkt *o) {
   if (!app && cnx->close_is_app)
     f.u.close.frame_type = 0;
   size_t rlen = strlen(cnx->close_reason);
-  if (o->level != PQ_CRYPTO_LEVEL_1RTT)
+  if (o->level != PQ_CRYPTO_LEVEL_1RTT || cnx->close_reason_private)
     rlen = 0; /* nothing readable by an observer in Initial packets */
   f.u.close.reason = (const uint8_t *)cnx->close_reason;
   f.u.close.reason_len = rlen;

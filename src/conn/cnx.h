@@ -124,6 +124,7 @@ struct pquic_cnx {
   uint8_t read_phase;         /* phase bit of rkeys[3] */
   uint64_t key_phase_start_pn;  /* first packet number sent in the write phase */
   uint64_t read_phase_start_pn; /* first packet number received in the read phase */
+  uint64_t key_phase_time;      /* when either phase last changed */
   int suite;            /* negotiated pq_cipher_suite */
 
   /* TLS */
@@ -199,6 +200,7 @@ struct pquic_cnx {
   int close_by_peer;
   int close_err;               /* library code for the event */
   char close_reason[256];
+  uint8_t close_reason_private; /* the reason is not sent to the peer */
   uint8_t close_pending;       /* CONNECTION_CLOSE to (re)send */
   uint32_t close_rx, close_rx_next; /* packets received while closing, next answer */
   uint64_t close_sent_time;

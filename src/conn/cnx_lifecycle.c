@@ -195,7 +195,9 @@ static int install_initial_keys(pq_cnx *cnx) {
   return 0;
 }
 
-int pq_cnx_reset_initial_keys(pq_cnx *cnx) { return install_initial_keys(cnx); }
+int pq_cnx_reset_initial_keys(pq_cnx *cnx) {
+  return install_initial_keys(cnx);
+}
 
 /* A second connection attempt in another version after Version
  * Negotiation (RFC 9368 2.1): new DCID, new TLS handshake, nothing kept
@@ -260,8 +262,7 @@ int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
 static int connect_common(pquic_endpoint *ep, const struct sockaddr *local,
                           const struct sockaddr *remote, const char *server_name,
                           const pq_session *session, uint64_t now, pquic_cnx **out) {
-  if (!ep || !remote || !out ||
-      (remote->sa_family != AF_INET && remote->sa_family != AF_INET6))
+  if (!ep || !remote || !out || (remote->sa_family != AF_INET && remote->sa_family != AF_INET6))
     return PQUIC_ERR_INVAL;
   pq_cnx *cnx;
   uint32_t version = session && pq_ep_version_ok(ep, session->version) ? session->version
@@ -375,6 +376,8 @@ static void handle_op_fault(pq_cnx *cnx) {
   pq_cnx_emit(cnx, &ev);
   if (!pq_cnx_closing(cnx)) {
     cnx->close_err = err;
+    /* The details are for our application, not for the peer. */
+    cnx->close_reason_private = 1;
     pq_cnx_error(cnx, PQUIC_WIRE_INTERNAL_ERROR, 0, reason);
   }
 }

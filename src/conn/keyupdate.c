@@ -14,6 +14,7 @@ static int next_write_phase(pq_cnx *cnx) {
   w->phase = next;
   cnx->key_phase ^= 1;
   cnx->key_phase_start_pn = cnx->spaces[PQ_EPOCH_APP].next_pn;
+  cnx->key_phase_time = cnx->now;
   cnx->stats.key_updates++;
   return 0;
 }
@@ -26,9 +27,12 @@ static int write_phase_acked(const pq_cnx *cnx) {
 }
 
 PQ_OPIMPL uint64_t opimpl_initiate_key_update(pq_cnx *cnx, uint64_t now) {
-  (void)now;
+  /* The peer keeps the previous read keys for about three PTOs and may
+   * not be ready for the next phase before (RFC 9001 6.5): wait as long. */
+  uint64_t settle = 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
   if (!cnx->handshake_confirmed || !cnx->wkeys_ok[PQ_CRYPTO_LEVEL_1RTT] ||
-      cnx->key_phase != cnx->read_phase || !write_phase_acked(cnx))
+      cnx->key_phase != cnx->read_phase || !write_phase_acked(cnx) ||
+      now < cnx->key_phase_time + settle)
     return (uint64_t)(int64_t)PQUIC_ERR_STATE;
   int rc = next_write_phase(cnx);
   if (rc)
@@ -67,6 +71,7 @@ void pq_cnx_peer_key_update(pq_cnx *cnx, uint64_t pn) {
   cnx->rnext_ok = pq_phase_keys_next(&cnx->rnext, &r->phase) == 0;
   cnx->read_phase ^= 1;
   cnx->read_phase_start_pn = pn;
+  cnx->key_phase_time = cnx->now;
   /* Old-phase packets may still arrive for a while (RFC 9001 6.5). */
   cnx->rprev_until = cnx->now + 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
   /* Follow the peer with our write keys (RFC 9001 6.2), unless we started

@@ -36,8 +36,12 @@ static const char *pkt_type_name(int type) {
   }
 }
 
-static const char *epoch_type_name(int epoch) {
-  return epoch == PQ_EPOCH_INITIAL ? "initial" : epoch == PQ_EPOCH_HANDSHAKE ? "handshake" : "1RTT";
+static const char *sent_type_name(const pq_sent_pkt *sp) {
+  if (sp->epoch == PQ_EPOCH_INITIAL)
+    return "initial";
+  if (sp->epoch == PQ_EPOCH_HANDSHAKE)
+    return "handshake";
+  return sp->level == PQ_CRYPTO_LEVEL_0RTT ? "0RTT" : "1RTT";
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n) {
@@ -188,7 +192,7 @@ static uint64_t on_packet_sent(pq_cnx *cnx, pquic_op_args *a, void *u) {
   if (!f)
     return 0;
   fprintf(f, "\"header\":{\"packet_type\":\"%s\",\"packet_number\":%" PRIu64 "},\"raw\":{\"length\":%u},\"frames\":[",
-          epoch_type_name(sp->epoch), sp->pn, sp->size);
+          sent_type_name(sp), sp->pn, sp->size);
   for (uint16_t i = 0; i < sp->n_frames; i++) {
     if (i)
       fputc(',', f);
@@ -207,7 +211,7 @@ static uint64_t on_packet_lost(pq_cnx *cnx, pquic_op_args *a, void *u) {
   FILE *f = begin(cnx, "quic:packet_lost");
   if (!f)
     return 0;
-  fprintf(f, "\"header\":{\"packet_type\":\"%s\",\"packet_number\":%" PRIu64 "}", epoch_type_name(sp->epoch),
+  fprintf(f, "\"header\":{\"packet_type\":\"%s\",\"packet_number\":%" PRIu64 "}", sent_type_name(sp),
           sp->pn);
   end(f);
   return 0;
