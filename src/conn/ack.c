@@ -40,8 +40,16 @@ PQ_OPIMPL uint64_t opimpl_record_received_packet(pq_cnx *cnx, pq_pkt *pkt) {
     if (pkt->epoch != PQ_EPOCH_APP ||
         sp->unacked_eliciting >= cnx->ep->cfg.settings.ack_eliciting_threshold)
       sp->ack_now = 1;
-    else if (sp->ack_deadline == PQ_TIME_NEVER)
-      sp->ack_deadline = now + cnx->ep->cfg.settings.max_ack_delay_us;
+    else if (sp->ack_deadline == PQ_TIME_NEVER) {
+      /* A quarter RTT, within [1 ms, max_ack_delay]: on short paths an odd
+       * last packet of a window is not held for the whole max_ack_delay
+       * while the sender waits for it. */
+      uint64_t d = pq_cnx_active_path(cnx)->smoothed_rtt / 4;
+      uint64_t max = cnx->ep->cfg.settings.max_ack_delay_us;
+      if (d < 1000)
+        d = 1000;
+      sp->ack_deadline = now + (d < max ? d : max);
+    }
   }
   if (pq_ranges_count(&sp->recv) > PQ_RECV_RANGES_MAX)
     (void)pq_ranges_trim(&sp->recv, PQ_RECV_RANGES_MAX);
