@@ -135,6 +135,11 @@ typedef struct pquic_config {
   /* 32 bytes keying stateless reset tokens; servers that must recognise
    * each other's connections (or survive a restart) share it. NULL: random. */
   const uint8_t *stateless_reset_key;
+  /* Server: addresses (IPv4 and/or IPv6, NULL for none) announced as the
+   * preferred_address transport parameter (RFC 9000 9.6); the application
+   * must also receive datagrams on them. Clients move there after the
+   * handshake, once the new path is validated. */
+  const struct sockaddr *preferred_v4, *preferred_v6;
 } pquic_config;
 
 /* Defaults: QUIC v1, NewReno... see pquic_settings_init. */

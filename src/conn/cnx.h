@@ -95,6 +95,10 @@ struct pquic_cnx {
   uint8_t token[256];   /* client: Retry or NEW_TOKEN token to send */
   size_t token_len;
   uint8_t new_token_pending; /* server: send a NEW_TOKEN */
+  uint8_t has_preferred;     /* client: the server announced a preferred address */
+  struct sockaddr_storage preferred; /* client: where to move (our address family) */
+  int preferred_path;        /* client: index of the path to it, -1 if none */
+  uint64_t preferred_cid_seq; /* server: CID announced with the preferred address */
   uint8_t retried;           /* server: created after a valid Retry token */
 
   /* paths */

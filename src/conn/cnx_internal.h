@@ -44,6 +44,8 @@ void pq_path_after_packet(pq_cnx *cnx, pq_pkt *pkt);
 /* A non-active path with PATH_CHALLENGE or PATH_RESPONSE to send. */
 pq_path *pq_path_probe_pending(pq_cnx *cnx);
 void pq_path_validation_failed(pq_cnx *cnx, pq_path *p);
+/* Client, handshake confirmed: probe the server's preferred address. */
+void pq_path_start_preferred(pq_cnx *cnx, uint64_t now);
 
 /* --- PMTU discovery (pmtud.c) --- */
 void pq_pmtud_on_sent(pq_path *path, uint32_t size);

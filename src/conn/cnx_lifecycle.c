@@ -158,6 +158,7 @@ int pq_cnx_new(pq_endpoint *ep, int is_server, uint32_t version, const struct so
   cnx->close_deadline = PQ_TIME_NEVER;
   cnx->loss_timer = PQ_TIME_NEVER;
   cnx->packet_threshold = 3;
+  cnx->preferred_path = -1;
   cnx->time_threshold_shift = 3;
 
   /* Linked first so pq_cnx_free can undo everything below. */

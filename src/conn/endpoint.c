@@ -229,6 +229,11 @@ int pquic_endpoint_new(const pquic_config *cfg, pquic_endpoint **out) {
   if (cfg->stateless_reset_key)
     memcpy(ep->reset_key, cfg->stateless_reset_key, sizeof ep->reset_key);
   ep->cfg.stateless_reset_key = NULL; /* copied: the caller's buffer may go */
+  if (cfg->preferred_v4 && cfg->preferred_v4->sa_family == AF_INET)
+    memcpy(&ep->preferred_v4, cfg->preferred_v4, sizeof ep->preferred_v4);
+  if (cfg->preferred_v6 && cfg->preferred_v6->sa_family == AF_INET6)
+    memcpy(&ep->preferred_v6, cfg->preferred_v6, sizeof ep->preferred_v6);
+  ep->cfg.preferred_v4 = ep->cfg.preferred_v6 = NULL;
   pq_sipkey key;
   memcpy(&key, seed + 64, sizeof key < 16 ? sizeof key : 16);
   pq_cidmap_init(&ep->cids, &key);

@@ -4,6 +4,8 @@
 #ifndef PQ_CONN_ENDPOINT_H
 #define PQ_CONN_ENDPOINT_H
 
+#include <netinet/in.h>
+
 #include "common/cidmap.h"
 #include "conn/plugin_link.h"
 #include "conn/types.h"
@@ -38,6 +40,8 @@ struct pquic_endpoint {
   uint64_t rng[4];         /* xoshiro256** state seeded from cfg.rand */
   uint8_t reset_key[32];   /* stateless reset tokens */
   uint8_t token_key[32];   /* address-validation tokens: AES key + IV */
+  struct sockaddr_in preferred_v4;   /* family 0: none */
+  struct sockaddr_in6 preferred_v6;
 
   uint8_t *scratch;        /* a writable copy of the datagram being processed */
   size_t scratch_len;

@@ -203,6 +203,7 @@ PQ_OPIMPL uint64_t opimpl_handshake_confirmed(pq_cnx *cnx, uint64_t now) {
     return 0;
   cnx->handshake_confirmed = 1;
   (void)pq_op_discard_epoch(cnx, PQ_EPOCH_HANDSHAKE, now);
+  pq_path_start_preferred(cnx, now);
   return 0;
 }
 PQ_OP_ADAPTER(handshake_confirmed)

@@ -190,6 +190,9 @@ void pq_path_on_response(pq_cnx *cnx, pq_pkt *pkt, const uint8_t data[8]) {
     path->validation_deadline = PQ_TIME_NEVER;
     path->challenge_pending = 0;
     (void)pq_op_path_validated(cnx, path);
+    if (!cnx->is_server && (int)path->index == cnx->preferred_path &&
+        path->index != cnx->active_path)
+      (void)pq_op_peer_address_changed(cnx, path, cnx->now); /* move there (RFC 9000 9.6) */
     /* The old path's CID is no longer needed once a client moved. */
     if (!cnx->is_server && path->index == cnx->active_path &&
         cnx->fallback_path != path->index) {
@@ -200,6 +203,19 @@ void pq_path_on_response(pq_cnx *cnx, pq_pkt *pkt, const uint8_t data[8]) {
     return;
   }
   (void)pkt; /* unsolicited or stale: ignore (RFC 9000 8.2.3) */
+}
+
+void pq_path_start_preferred(pq_cnx *cnx, uint64_t now) {
+  if (cnx->is_server || !cnx->has_preferred || cnx->preferred_path >= 0)
+    return;
+  pq_path *a = pq_cnx_active_path(cnx);
+  const struct sockaddr *local = a->local.ss_family ? (const struct sockaddr *)&a->local : NULL;
+  pq_path *p = add_path(cnx, local, (const struct sockaddr *)&cnx->preferred);
+  if (!p)
+    return;
+  p->peer_cid_seq = 1; /* the CID that came with the address */
+  cnx->preferred_path = (int)p->index;
+  (void)pq_op_validate_path(cnx, p, now);
 }
 
 int pquic_cnx_migrate(pquic_cnx *cnx, const struct sockaddr *local, uint64_t now) {

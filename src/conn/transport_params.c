@@ -1,11 +1,45 @@
 /* Transport parameters (RFC 9000 sections 7.3-7.4 and 18): the ones we
  * send, checking and applying the peer's. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conn/cnx_internal.h"
 #include "conn/opcalls.h"
 #include "wire/tp.h"
+
+/* Server: the preferred_address parameter, with a connection ID of its own
+ * (sequence 1, RFC 9000 5.1.1) made the first time. */
+static int preferred_address(pq_cnx *cnx, pq_preferred_address *pa) {
+  const pq_endpoint *ep = cnx->ep;
+  if (!ep->preferred_v4.sin_family && !ep->preferred_v6.sin6_family)
+    return PQUIC_ERR_NOT_FOUND;
+  pq_local_cid *l = NULL;
+  for (size_t i = 0; i < PQ_MAX_LOCAL_CIDS; i++) {
+    if (cnx->local_cids[i].used && cnx->local_cids[i].seq == cnx->preferred_cid_seq &&
+        cnx->preferred_cid_seq)
+      l = &cnx->local_cids[i];
+  }
+  if (!l) {
+    int rc = pq_cnx_new_local_cid(cnx, &l);
+    if (rc)
+      return rc;
+    cnx->preferred_cid_seq = l->seq;
+  }
+  memset(pa, 0, sizeof *pa);
+  if (ep->preferred_v4.sin_family) {
+    memcpy(pa->ipv4, &ep->preferred_v4.sin_addr, 4);
+    pa->ipv4_port = ntohs(ep->preferred_v4.sin_port);
+  }
+  if (ep->preferred_v6.sin6_family) {
+    memcpy(pa->ipv6, &ep->preferred_v6.sin6_addr, 16);
+    pa->ipv6_port = ntohs(ep->preferred_v6.sin6_port);
+  }
+  pa->cid = l->cid;
+  memcpy(pa->reset_token, l->token, PQ_RESET_TOKEN_LEN);
+  return 0;
+}
 
 PQ_OPIMPL uint64_t opimpl_prepare_transport_parameters(pq_cnx *cnx, pq_tp *tp) {
   const pquic_settings *s = &cnx->ep->cfg.settings;
@@ -42,6 +76,8 @@ PQ_OPIMPL uint64_t opimpl_prepare_transport_parameters(pq_cnx *cnx, pq_tp *tp) {
       tp->retry_scid = cnx->retry_scid;
       pq_tp_mark(tp, PQ_TP_RETRY_SCID);
     }
+    if (preferred_address(cnx, &tp->preferred_address) == 0)
+      pq_tp_mark(tp, PQ_TP_PREFERRED_ADDRESS);
   }
   return 0;
 }
@@ -68,6 +104,38 @@ PQ_OPIMPL uint64_t opimpl_process_transport_parameter(pq_cnx *cnx, uint64_t para
 }
 PQ_OP_ADAPTER(process_transport_parameter)
 
+/* Client: the server's preferred address in our address family, and its
+ * connection ID as peer CID sequence 1 (RFC 9000 9.6.1). */
+static void remember_preferred(pq_cnx *cnx, const pq_preferred_address *pa) {
+  const struct sockaddr_storage *now = &pq_cnx_active_path(cnx)->remote;
+  memset(&cnx->preferred, 0, sizeof cnx->preferred);
+  if (now->ss_family == AF_INET && pa->ipv4_port) {
+    struct sockaddr_in *s = (struct sockaddr_in *)&cnx->preferred;
+    s->sin_family = AF_INET;
+    memcpy(&s->sin_addr, pa->ipv4, 4);
+    s->sin_port = htons(pa->ipv4_port);
+  } else if (now->ss_family == AF_INET6 && pa->ipv6_port) {
+    struct sockaddr_in6 *s = (struct sockaddr_in6 *)&cnx->preferred;
+    s->sin6_family = AF_INET6;
+    memcpy(&s->sin6_addr, pa->ipv6, 16);
+    s->sin6_port = htons(pa->ipv6_port);
+  } else {
+    return;
+  }
+  for (size_t i = 0; i < PQ_MAX_PEER_CIDS; i++) {
+    pq_peer_cid *p = &cnx->peer_cids[i];
+    if (p->used)
+      continue;
+    p->used = 1;
+    p->seq = 1;
+    p->cid = pa->cid;
+    memcpy(p->token, pa->reset_token, 16);
+    p->has_token = 1;
+    cnx->has_preferred = 1;
+    return;
+  }
+}
+
 static uint64_t tp_error(pq_cnx *cnx, const char *why) {
   snprintf(cnx->close_reason, sizeof cnx->close_reason, "%s", why);
   return (uint64_t)(int64_t)PQUIC_ERR_TRANSPORT_PARAMETER;
@@ -89,6 +157,8 @@ PQ_OPIMPL uint64_t opimpl_apply_peer_transport_parameters(pq_cnx *cnx, const pq_
       memcpy(cnx->peer_cids[0].token, tp->stateless_reset_token, 16);
       cnx->peer_cids[0].has_token = 1;
     }
+    if (pq_tp_has(tp, PQ_TP_PREFERRED_ADDRESS))
+      remember_preferred(cnx, &tp->preferred_address);
   }
   /* The client's chosen version is the one of its first Initial; the
    * server's, the negotiated one (RFC 9368 4). */

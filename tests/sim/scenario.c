@@ -36,6 +36,10 @@ static void make_config(pquic_config *cfg, const scn_opts *o, int server) {
   cfg->alpn = SCN_ALPN;
   if (server) {
     cfg->stateless_reset_key = o->server_reset_key;
+    if (o->server_preferred && o->server_preferred->sa_family == AF_INET)
+      cfg->preferred_v4 = o->server_preferred;
+    else if (o->server_preferred)
+      cfg->preferred_v6 = o->server_preferred;
     cfg->accept_incoming = 1;
     cfg->cert_file = SIM_CERT_DIR "/server.pem";
     cfg->key_file = SIM_CERT_DIR "/server.key";

@@ -35,6 +35,7 @@ typedef struct scn_opts {
   pquic_settings client, server;
   uint64_t max_time_us, max_iterations; /* simulation guards (0: sim defaults) */
   const uint8_t *server_reset_key;      /* 32 bytes, or NULL (random) */
+  const struct sockaddr *server_preferred; /* announced preferred_address, or NULL */
 } scn_opts;
 
 typedef struct scn {

@@ -49,6 +49,39 @@ static void migrate_client(void **state) {
   scn_free(&x);
 }
 
+/* The server announces a preferred address (RFC 9000 9.6): the client
+ * validates it and moves there; the original address then goes dark and
+ * the download finishes on the preferred one. */
+static void preferred_address(void **state) {
+  (void)state;
+  struct sockaddr_storage pref;
+  assert_int_equal(sim_addr(&pref, "10.0.0.2", 4443), 0);
+  scn_opts o;
+  scn_opts_init(&o);
+  o.server_preferred = (struct sockaddr *)&pref;
+  scn x;
+  scn_setup(&x, &o);
+  assert_int_equal(sim_node_add_address(x.server, (struct sockaddr *)&pref), 0);
+  assert_int_equal(sim_add_path(x.s, (struct sockaddr *)&x.client_addr[0],
+                                (struct sockaddr *)&pref, &o.up, &o.down, NULL, NULL),
+                   0);
+  const sim_app_plan plan = {.streams = 1, .size = 4 * MB};
+  sim_app_conn *c = scn_connect(&x, 0, &plan);
+  assert_int_equal(sim_run_for(x.s, 300000), SIM_DEADLINE);
+  sim_link_set_down(x.up[0], 1);
+  sim_link_set_down(x.down[0], 1);
+  scn_run_finished(&x, 3000000);
+  uint64_t done = scn_check_conn(&x, c);
+  scn_report(&x, "preferred_address", 4 * MB, done);
+  pquic_stats cs;
+  pquic_cnx_get_stats(c->cnx, &cs);
+  assert_int_equal(cs.migrations, 1);
+  assert_true(sim_link_get_stats(sim_find_link(x.s, (struct sockaddr *)&pref,
+                                               (struct sockaddr *)&x.client_addr[0]))
+                  ->delivered > 100);
+  scn_free(&x);
+}
+
 /* Before the handshake is confirmed a client may not migrate. */
 static void migrate_too_early(void **state) {
   (void)state;
@@ -71,6 +104,7 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(migrate_client),
       cmocka_unit_test(migrate_too_early),
+      cmocka_unit_test(preferred_address),
   };
   return scn_main(argc, argv, "sim_migration", tests, sizeof tests / sizeof tests[0]);
 }
