@@ -13,8 +13,8 @@ int app_plugins_add(const char *cmd, app_plugins *p, const char *path) {
   return 0;
 }
 
-static void on_message(pquic_cnx *cnx, const char *plugin, const uint8_t *data, size_t len,
-                       void *user) {
+void app_plugins_print_message(pquic_cnx *cnx, const char *plugin, const uint8_t *data, size_t len,
+                               void *user) {
   (void)cnx;
   (void)user;
   fprintf(stderr, "pquic: plugin %s: message of %zu bytes:", plugin, len);
@@ -43,7 +43,7 @@ int app_plugins_load(pquic_endpoint *ep, const app_plugins *p, int verbose) {
     }
   }
   if (p->n && verbose)
-    (void)pquic_endpoint_plugin_messages(ep, on_message, NULL);
+    (void)pquic_endpoint_plugin_messages(ep, app_plugins_print_message, NULL);
   return 0;
 }
 

@@ -25,6 +25,11 @@ int app_plugins_add(const char *cmd, app_plugins *p, const char *path);
  * prints one line per plugin loaded and every message plugins push. */
 int app_plugins_load(pquic_endpoint *ep, const app_plugins *p, int verbose);
 
+/* The message callback of verbose runs: "pquic: plugin NAME: message of N
+ * bytes: xx xx ..." on stderr (the first 32 bytes). */
+void app_plugins_print_message(pquic_cnx *cnx, const char *plugin, const uint8_t *data, size_t len,
+                               void *user);
+
 /* Prints a PQUIC_EVENT_OP_FAULT by name: "pquic: plugin fault:
  * PQUIC_ERR_BUDGET (instruction budget exhausted): <reason>". */
 void app_plugins_report_fault(const pquic_event *ev);

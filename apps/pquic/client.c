@@ -45,7 +45,8 @@ static void usage(FILE *f) {
         "                  server's latest session ticket there at the end (one server)\n"
         "  --0rtt          with a saved session, send the requests in 0-RTT\n"
         "  --migrate       move to a new local port once response bytes flow\n"
-        "  --plugin FILE   load a plugin bundle (.pqp) into every connection (repeatable)\n"
+        "  --plugin FILE   load a plugin bundle (.pqp) into every connection "
+        "(repeatable)\n" APP_MONITOR_USAGE
         "  --quiet         no progress bar (drawn only on a terminal anyway)\n"
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
@@ -71,6 +72,7 @@ static int parse(int argc, char **argv, client_opts *o) {
                                        {"migrate", no_argument, NULL, 'M'},
                                        {"plugin", required_argument, NULL, 'P'},
                                        {"help", no_argument, NULL, 'h'},
+                                       APP_MONITOR_LONG_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->alpn = "h3";
@@ -138,6 +140,12 @@ static int parse(int argc, char **argv, client_opts *o) {
       if (app_plugins_add("client", &o->plugins, optarg))
         return EXIT_USAGE;
       break;
+    case APP_MONITOR_OPT_TARGET:
+    case APP_MONITOR_OPT_PLUGIN:
+    case APP_MONITOR_OPT_INTERVAL:
+      if (app_monitor_option("client", &o->monitor, c, optarg))
+        return EXIT_USAGE;
+      break;
     case 'h':
       usage(stdout);
       return -1;
@@ -155,7 +163,7 @@ static int parse(int argc, char **argv, client_opts *o) {
     return usage_fail("client", "--0rtt needs --session-file");
   if (optind >= argc)
     return usage_fail("client", "no URL given");
-  return 0;
+  return app_monitor_check("client", &o->monitor);
 }
 
 /* --- setup --- */
@@ -383,6 +391,9 @@ static void on_service(void *user, uint64_t now) {
   int all = 1;
   for (size_t i = 0; i < cl->n_conns; i++)
     all &= cl->conns[i].finished;
+  /* --monitor: the final report goes out when the connection is closed. */
+  for (size_t i = 0; i < cl->n_conns && cl->o.monitor.target; i++)
+    all &= cl->conns[i].cnx == NULL;
   if (cl->progress && (now >= cl->next_progress || all)) {
     draw_progress(cl, now, all);
     cl->next_progress = now + PROGRESS_INTERVAL_US;
@@ -433,6 +444,7 @@ static int connect_one(client *cl, cconn *c, uint64_t now) {
   if (rc)
     return fail("cannot connect to %s: %s", c->where, pquic_strerror(rc));
   pquic_cnx_set_user(c->cnx, c);
+  app_monitor_configure(&cl->o.monitor, c->cnx);
   if (blob && cl->o.zero_rtt)
     cconn_start_early(c);
   return 0;
@@ -461,7 +473,8 @@ static int start(client *cl) {
     return fail("bad --ca file '%s': %s", cl->o.ca ? cl->o.ca : "(system)", pquic_strerror(rc));
   if (rc)
     return fail("cannot start the client: %s", pquic_strerror(rc));
-  if (app_plugins_load(cl->ep, &cl->o.plugins, cl->o.verbose))
+  if (app_plugins_load(cl->ep, &cl->o.plugins, cl->o.verbose) ||
+      app_monitor_start(cl->ep, &cl->o.monitor, cl->o.verbose))
     return EXIT_FAIL;
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, on_error};
   if (pq_loop_new(&cl->loop, &cbs, cl))
@@ -587,6 +600,7 @@ int cmd_client(int argc, char **argv) {
     rc = report(&cl);
   pq_loop_free(cl.loop);
   pquic_endpoint_free(cl.ep);
+  app_monitor_stop(&cl.o.monitor);
   for (size_t i = 0; i < cl.n_conns; i++)
     cconn_free(&cl.conns[i]);
   pq_free(cl.conns);

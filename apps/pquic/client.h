@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "app_monitor.h"
 #include "app_plugins.h"
 #include "cli.h"
 #include "common/u64map.h"
@@ -66,6 +67,7 @@ typedef struct client_opts {
   uint64_t streams, timeout_s, key_update;
   uint32_t version;    /* 0: default (v1, upgraded to v2 when the server prefers it) */
   app_plugins plugins; /* --plugin */
+  app_monitor monitor; /* --monitor... */
 } client_opts;
 
 struct client {

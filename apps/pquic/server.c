@@ -40,7 +40,8 @@ static void usage(FILE *f) {
         "                  (comma-separated; default all three)\n"
         "  --key-update N  start a key update every N packets sent\n"
         "  --no-0rtt       refuse 0-RTT (accepted by default from resumed clients)\n"
-        "  --plugin FILE   load a plugin bundle (.pqp) into every connection (repeatable)\n"
+        "  --plugin FILE   load a plugin bundle (.pqp) into every connection "
+        "(repeatable)\n" APP_MONITOR_USAGE
         "  -v, --verbose   library log on stderr (twice: debug)\n"
         "  -h, --help      this help\n",
         f);
@@ -53,18 +54,27 @@ typedef struct server_opts {
   uint32_t version; /* 0: both, v2 preferred */
   uint64_t key_update;
   app_plugins plugins; /* --plugin */
+  app_monitor monitor; /* --monitor... */
 } server_opts;
 
 static int parse(int argc, char **argv, server_opts *o) {
-  static const struct option opts[] = {
-      {"addr", required_argument, NULL, 'a'},     {"port", required_argument, NULL, 'p'},
-      {"cert", required_argument, NULL, 'c'},     {"key", required_argument, NULL, 'k'},
-      {"root", required_argument, NULL, 'r'},     {"alpn", required_argument, NULL, 'A'},
-      {"qlog-dir", required_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},
-      {"retry", no_argument, NULL, 'R'},          {"version", required_argument, NULL, 'V'},
-      {"ciphers", required_argument, NULL, 'C'},  {"key-update", required_argument, NULL, 'K'},
-      {"no-0rtt", no_argument, NULL, '0'},        {"plugin", required_argument, NULL, 'P'},
-      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  static const struct option opts[] = {{"addr", required_argument, NULL, 'a'},
+                                       {"port", required_argument, NULL, 'p'},
+                                       {"cert", required_argument, NULL, 'c'},
+                                       {"key", required_argument, NULL, 'k'},
+                                       {"root", required_argument, NULL, 'r'},
+                                       {"alpn", required_argument, NULL, 'A'},
+                                       {"qlog-dir", required_argument, NULL, 'q'},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"retry", no_argument, NULL, 'R'},
+                                       {"version", required_argument, NULL, 'V'},
+                                       {"ciphers", required_argument, NULL, 'C'},
+                                       {"key-update", required_argument, NULL, 'K'},
+                                       {"no-0rtt", no_argument, NULL, '0'},
+                                       {"plugin", required_argument, NULL, 'P'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       APP_MONITOR_LONG_OPTIONS,
+                                       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->port = 4433;
   o->alpn = "h3,hq-interop";
@@ -123,6 +133,12 @@ static int parse(int argc, char **argv, server_opts *o) {
       if (app_plugins_add("server", &o->plugins, optarg))
         return EXIT_USAGE;
       break;
+    case APP_MONITOR_OPT_TARGET:
+    case APP_MONITOR_OPT_PLUGIN:
+    case APP_MONITOR_OPT_INTERVAL:
+      if (app_monitor_option("server", &o->monitor, c, optarg))
+        return EXIT_USAGE;
+      break;
     case 'h':
       usage(stdout);
       return -1;
@@ -134,7 +150,7 @@ static int parse(int argc, char **argv, server_opts *o) {
     return usage_fail("server", "unexpected argument '%s'", argv[optind]);
   if (!o->cert || !o->key)
     return usage_fail("server", "--cert and --key are required");
-  return 0;
+  return app_monitor_check("server", &o->monitor);
 }
 
 /* Opens the listening socket: --addr, or [::] dual stack, or 0.0.0.0. */
@@ -190,6 +206,7 @@ static int on_new_connection(pquic_cnx *cnx, void *user) {
     s->conns->prev = c;
   s->conns = c;
   pquic_cnx_set_user(cnx, c);
+  app_monitor_configure(&s->monitor, cnx);
   return 0;
 }
 
@@ -339,7 +356,8 @@ static int run(server *s, const server_opts *o) {
     return fail("bad certificate or key ('%s', '%s'): %s", o->cert, o->key, pquic_strerror(rc));
   if (rc)
     return fail("cannot start the server: %s", pquic_strerror(rc));
-  if (app_plugins_load(s->ep, &o->plugins, o->verbose))
+  if (app_plugins_load(s->ep, &o->plugins, o->verbose) ||
+      app_monitor_start(s->ep, &s->monitor, o->verbose))
     return EXIT_FAIL;
   if (open_socket(o, &s->sock))
     return EXIT_FAIL;
@@ -389,6 +407,7 @@ int cmd_server(int argc, char **argv) {
   s.sock.fd = -1;
   s.sigfd = -1;
   s.verbose = o.verbose;
+  s.monitor = o.monitor;
   if (o.verbose)
     enable_verbose_log(o.verbose > 1 ? 3 : 2);
   if (o.root) {
@@ -405,6 +424,7 @@ int cmd_server(int argc, char **argv) {
     conn_free(&s, s.conns);
   pq_loop_free(s.loop);
   pquic_endpoint_free(s.ep);
+  app_monitor_stop(&s.monitor);
   pq_udp_close(&s.sock);
   if (s.sigfd >= 0)
     close(s.sigfd);

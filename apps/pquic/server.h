@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "app_monitor.h"
 #include "body.h"
 #include "cli.h"
 #include "common/u64map.h"
@@ -25,6 +26,7 @@ typedef struct server {
   int shutting_down, close_sent;
   uint64_t shutdown_deadline;
   int verbose;
+  app_monitor monitor; /* --monitor */
 } server;
 
 struct sconn {
