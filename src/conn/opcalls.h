@@ -88,11 +88,11 @@
  * built-in is called through the table's typed pointer, with native
  * arguments; only connections with pluglets pack the 16-slot convention. */
 #define PQ_FAST_DEFAULT(name, kind, args, outs)                                                    \
-  if (__builtin_expect(cnx->op.table->plain, 1))                                                   \
+  if (__builtin_expect(cnx->op.table->plain || !cnx->op.table->hooked[PQ_OP_##name], 1))          \
     return ((pq_opimpl_type_##name *)cnx->op.table->typed[PQ_OP_##name])(                          \
         cnx PQ_ARGP_##kind PQ_NAMES_##args PQ_ARGO_##outs);
 #define PQ_FAST_EVENT(name, kind, args, outs)                                                      \
-  if (__builtin_expect(cnx->op.table->plain, 1))                                                   \
+  if (__builtin_expect(cnx->op.table->plain || !cnx->op.table->hooked[PQ_OP_##name], 1))          \
     return 0;
 #define PQ_OP(name, kind, dflt, cat, args, outs, outdoc, contract)                                 \
   static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) { \

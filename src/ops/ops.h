@@ -73,7 +73,14 @@ typedef struct pq_op_pentry {
 
 typedef struct pq_op_table {
   int plain;            /* the shared built-in table: no hooks, no loops possible */
-  pq_op_typed *typed;   /* plain table: built-ins by op id, typed calls */
+  pq_op_typed *typed;   /* built-ins by op id, for typed calls (the shared
+                           table owns the array, copies borrow it) */
+  uint8_t owns_typed;
+  /* Core ops with a pluglet anywhere (hook, replacement, external, or a
+   * parameter entry). The others run their built-in without bookkeeping,
+   * even on a connection with pluglets: built-in code has no loops, and a
+   * loop through a pluglet is caught at the hooked op. */
+  uint8_t hooked[PQ_OP_CORE_COUNT];
   uint32_t n_entries;   /* ids covered by entries[] */
   pq_op_entry *entries; /* by op id: the behaviour for ids (and for parameters
                            without an entry of their own) */

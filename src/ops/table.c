@@ -23,6 +23,7 @@ int pq_op_table_init_defaults(pq_op_table *t, const pq_op_default *defs, size_t 
       t->typed[defs[i].id] = defs[i].typed;
     }
   }
+  t->owns_typed = 1;
   t->plain = 1;
   return 0;
 }
@@ -50,7 +51,8 @@ void pq_op_table_free(pq_op_table *t) {
     free_entry_hooks(&t->pentries[i].e);
   pq_free(t->entries);
   pq_free(t->pentries);
-  pq_free(t->typed);
+  if (t->owns_typed)
+    pq_free(t->typed);
   memset(t, 0, sizeof *t);
 }
 
@@ -107,6 +109,9 @@ int pq_op_table_clone(pq_op_table *dst, const pq_op_table *src) {
     }
   }
   dst->plain = 0;
+  dst->typed = src->typed;
+  dst->owns_typed = 0;
+  memcpy(dst->hooked, src->hooked, sizeof dst->hooked);
   return 0;
 }
 
@@ -219,6 +224,19 @@ static int push_hook(pq_op_hook **list, const pq_op_attach *a, uint32_t owner) {
   return 0;
 }
 
+/* Which core ops carry a pluglet (see pq_op_table.hooked). */
+static void compute_hooked(pq_op_table *t) {
+  memset(t->hooked, 0, sizeof t->hooked);
+  for (uint32_t i = 0; i < t->n_entries && i < PQ_OP_CORE_COUNT; i++) {
+    const pq_op_entry *e = &t->entries[i];
+    t->hooked[i] = e->pre || e->post || e->replace_owner || e->external;
+  }
+  for (size_t i = 0; i < t->n_pentries; i++) {
+    if (t->pentries[i].id < PQ_OP_CORE_COUNT)
+      t->hooked[t->pentries[i].id] = 1;
+  }
+}
+
 int pq_op_attach_group(pq_op_state *st, const pq_op_attach *list, size_t n, uint32_t owner,
                        size_t *bad) {
   /* Validate everything before touching the table: all or nothing. */
@@ -273,6 +291,7 @@ int pq_op_attach_group(pq_op_state *st, const pq_op_attach *list, size_t n, uint
     pq_op_table_free(st->own);
     pq_free(st->own);
   }
+  compute_hooked(t);
   st->own = t;
   st->table = t;
   return 0;
@@ -315,6 +334,7 @@ void pq_op_detach_group(pq_op_state *st, uint32_t owner) {
     pq_op_fn builtin = id < PQ_OP_CORE_COUNT ? st->shared->entries[id].fn : NULL;
     drop_owner(&t->pentries[i].e, builtin, owner);
   }
+  compute_hooked(t);
 }
 
 void pq_op_state_init(pq_op_state *st, const pq_op_table *shared) {
