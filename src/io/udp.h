@@ -90,6 +90,21 @@ typedef struct pq_udp {
  */
 int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o);
 
+/*
+ * Opens a socket bound to the same local address and port as `beside`
+ * (read from beside->local: after pq_udp_connect, the address the kernel
+ * chose), with the options of `o`. Connected to different peers, the two
+ * share the port: the kernel hands each connected socket its own peer's
+ * datagrams (a client reaching a server's second address from the same
+ * local address, so ICMP errors still surface per peer). The shared bind is
+ * allowed only while it happens (SO_REUSEADDR on both, cleared afterwards,
+ * unless `beside` had it already), so no later socket can take the port.
+ * Errors: PQUIC_ERR_INVAL (beside missing or closed; or the same as u,
+ * which is then left untouched), PQUIC_ERR_NOMEM, PQUIC_ERR_IO (errno). On
+ * other errors u->fd is -1.
+ */
+int pq_udp_open_beside(pq_udp *u, pq_udp *beside, const pq_udp_opts *o);
+
 /* Connects the socket to one peer so that ICMP errors surface as ECONNREFUSED
  * or EHOSTUNREACH on the next receive (a client's "server unreachable").
  * The local address is updated to the one the kernel chose.

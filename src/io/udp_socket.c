@@ -105,7 +105,8 @@ static int alloc_queue(pq_udp *u, size_t n) {
   return 0;
 }
 
-int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
+/* pq_udp_open, with SO_REUSEADDR set before the bind when `reuseaddr`. */
+static int open_bound(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o, int reuseaddr) {
   static const pq_udp_opts defaults;
   if (!u)
     return PQUIC_ERR_INVAL;
@@ -131,6 +132,8 @@ int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
   }
   if (o->reuseport && !set_int(u->fd, SOL_SOCKET, SO_REUSEPORT, 1))
     return fail(u, PQUIC_ERR_IO);
+  if (reuseaddr && !set_int(u->fd, SOL_SOCKET, SO_REUSEADDR, 1))
+    return fail(u, PQUIC_ERR_IO);
   u->rcvbuf = size_buffer(u->fd, SO_RCVBUF, SO_RCVBUFFORCE, o->rcvbuf);
   u->sndbuf = size_buffer(u->fd, SO_SNDBUF, SO_SNDBUFFORCE, o->sndbuf);
   probe_features(u, o);
@@ -139,6 +142,38 @@ int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
   if (read_local(u))
     return fail(u, PQUIC_ERR_IO);
   return 0;
+}
+
+int pq_udp_open(pq_udp *u, const struct sockaddr *addr, const pq_udp_opts *o) {
+  return open_bound(u, addr, o, 0);
+}
+
+int pq_udp_open_beside(pq_udp *u, pq_udp *beside, const pq_udp_opts *o) {
+  if (!u || u == beside)
+    return PQUIC_ERR_INVAL; /* u is left as it is: it may be an open socket */
+  if (!beside || beside->fd < 0 || pq_io_addr_len((const struct sockaddr *)&beside->local) == 0) {
+    memset(u, 0, sizeof *u);
+    u->fd = -1;
+    return PQUIC_ERR_INVAL;
+  }
+  struct sockaddr_storage local = beside->local;
+  /* Both sockets must allow the shared bind while it happens. Cleared right
+   * after (the flag only matters when binding), so no later socket can take
+   * the port from under them. */
+  int was = get_int(beside->fd, SOL_SOCKET, SO_REUSEADDR);
+  if (!was && !set_int(beside->fd, SOL_SOCKET, SO_REUSEADDR, 1)) {
+    memset(u, 0, sizeof *u);
+    u->fd = -1;
+    return PQUIC_ERR_IO;
+  }
+  int rc = open_bound(u, (const struct sockaddr *)&local, o, 1);
+  int e = errno;
+  if (!was)
+    set_int(beside->fd, SOL_SOCKET, SO_REUSEADDR, 0);
+  if (rc == 0)
+    set_int(u->fd, SOL_SOCKET, SO_REUSEADDR, 0);
+  errno = e;
+  return rc;
 }
 
 int pq_udp_connect(pq_udp *u, const struct sockaddr *peer) {
