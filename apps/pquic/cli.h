@@ -56,15 +56,33 @@ void enable_verbose_log(int level);
 /* h3_io over pquic streams; ctx is the pquic_cnx. */
 extern const h3_io quic_h3_io;
 
+/* The sockets pump_output sends from. */
+typedef struct sockset {
+  pq_udp **v;
+  size_t n, cap;
+  /* A batch that no socket in v can send (none bound to its local address
+   * reaches its remote one): returns the socket to send it from, opening
+   * and adding one if it can, or NULL to drop the batch (QUIC sees a loss).
+   * NULL: such batches are dropped. */
+  pq_udp *(*route_miss)(void *user, const pquic_send_info *info);
+  void *user;
+  size_t last; /* index of the socket the last batch went out of */
+} sockset;
+
+/* Appends u; PQUIC_ERR_LIMIT when the set is full (its array is never
+ * reallocated, so pointers into it stay valid). */
+int sockset_add(sockset *s, pq_udp *u);
+
 /*
  * Moves the endpoint's output into the sockets' send queues and flushes
  * them. A batch goes out of the socket bound to its local address
- * (pquic_send_info.local) when one is, else the first that can reach its
- * destination (the connected one whose peer it is, else one of its
- * family). Stops producing while a socket is blocked (EAGAIN): the event
- * loop retries when it can write again.
+ * (pquic_send_info.local) and connected to its remote one or not connected
+ * at all; else out of the connected socket whose peer it is, or an
+ * unconnected one of its family; else where route_miss says. Stops
+ * producing while a socket is blocked (EAGAIN): the event loop retries when
+ * it can write again.
  */
-void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n);
+void pump_output(pquic_endpoint *ep, uint64_t now, sockset *s);
 
 /* A growable list of stream ids (streams closed during a callback, handled
  * once it has returned). */

@@ -277,7 +277,8 @@ static int group(client *cl) {
     c->sock.fd = -1;
     c->msock.fd = -1;
     pq_u64map_init(&c->byid, (uint64_t)(uintptr_t)c * UINT64_C(0x9E3779B97F4A7C15));
-    snprintf(c->where, sizeof c->where, "%s:%u", c->u->host, (unsigned)c->u->port);
+    snprintf(c->where, sizeof c->where, c->u->ipv6 ? "[%s]:%u" : "%s:%u", c->u->host,
+             (unsigned)c->u->port);
     rc = plan_requests(cl, c, idx, n);
   }
   pq_free(idx);
@@ -302,6 +303,9 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   switch (ev->type) {
   case PQUIC_EVENT_HANDSHAKE_DONE:
     cconn_handshake_done(c);
+    break;
+  case PQUIC_EVENT_CLOSING:
+    cconn_closing(c, ev);
     break;
   case PQUIC_EVENT_CLOSED:
     cconn_closed(c, ev);
@@ -337,9 +341,19 @@ static void on_datagrams(void *user, pq_udp *u, const pq_datagram *d, size_t n, 
 
 static void on_error(void *user, pq_udp *u, int err) {
   client *cl = user;
-  for (size_t i = 0; i < cl->n_conns; i++)
-    if (&cl->conns[i].sock == u || &cl->conns[i].msock == u)
-      cconn_abort(&cl->conns[i], "server %s unreachable: %s", cl->conns[i].where, strerror(err));
+  for (size_t i = 0; i < cl->n_conns; i++) {
+    cconn *c = &cl->conns[i];
+    if (&c->sock == u || &c->msock == u)
+      cconn_abort(c, "server %s unreachable: %s", c->where, strerror(err));
+    /* The server's other address does not answer: path validation fails
+     * and the connection stays on the path it has. */
+    if (cconn_is_route(c, u) && cl->o.verbose) {
+      char where[80];
+      pq_io_addr_format((const struct sockaddr *)&u->peer, where, sizeof where);
+      fprintf(stderr, "pquic: %s: other server address %s unreachable: %s\n", c->where, where,
+              strerror(err));
+    }
+  }
 }
 
 static void draw_progress(client *cl, uint64_t now, int last) {
@@ -387,7 +401,7 @@ static void on_service(void *user, uint64_t now) {
       cconn_service(c, now);
   }
   /* Output also runs timers, which may end connections: check after it. */
-  pump_output(cl->ep, now, cl->socks, cl->n_socks);
+  pump_output(cl->ep, now, &cl->socks);
   int all = 1;
   for (size_t i = 0; i < cl->n_conns; i++)
     all &= cl->conns[i].finished;
@@ -479,18 +493,21 @@ static int start(client *cl) {
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, on_error};
   if (pq_loop_new(&cl->loop, &cbs, cl))
     return fail("cannot start the event loop: %s", strerror(errno));
-  /* One socket per connection, and one more each for --migrate. */
-  cl->cap_socks = cl->n_conns * (cl->o.migrate ? 2 : 1);
-  cl->socks = pq_calloc(cl->cap_socks, sizeof(pq_udp *));
-  if (!cl->socks)
+  /* One socket per connection, one more each for --migrate, and its route
+   * sockets. */
+  cl->socks.cap = cl->n_conns * ((cl->o.migrate ? 2 : 1) + CCONN_MAX_ROUTES);
+  cl->socks.v = pq_calloc(cl->socks.cap, sizeof(pq_udp *));
+  if (!cl->socks.v)
     return fail("out of memory");
+  cl->socks.route_miss = client_route_miss;
+  cl->socks.user = cl;
   uint64_t now = pq_now_us();
   cl->start_us = now;
   for (size_t i = 0; i < cl->n_conns; i++) {
     cconn *c = &cl->conns[i];
     if (open_socket(c))
       return EXIT_FAIL;
-    cl->socks[cl->n_socks++] = &c->sock;
+    sockset_add(&cl->socks, &c->sock);
     if (pq_loop_add_udp(cl->loop, &c->sock))
       return fail("too many servers for one run (at most %d)", PQ_LOOP_MAX_SOURCES);
     c->start_us = now;
@@ -604,7 +621,7 @@ int cmd_client(int argc, char **argv) {
   for (size_t i = 0; i < cl.n_conns; i++)
     cconn_free(&cl.conns[i]);
   pq_free(cl.conns);
-  pq_free(cl.socks);
+  pq_free(cl.socks.v);
   pq_free(cl.urls);
   return rc;
 }

@@ -15,6 +15,10 @@
 enum { CPROTO_H3 = 1, CPROTO_HQ };
 enum req_state { REQ_WAITING = 0, REQ_ACTIVE, REQ_DONE, REQ_FAILED };
 
+/* Route sockets per connection: the preferred address, from the first
+ * local port and from the --migrate one. */
+#define CCONN_MAX_ROUTES 2
+
 typedef struct client client;
 typedef struct cconn cconn;
 
@@ -39,6 +43,12 @@ struct cconn {
   pq_udp msock;   /* --migrate: the socket of the new local port (fd -1 before) */
   int migrated;   /* pquic_cnx_migrate succeeded */
   int migrate_rc; /* its last error, while it has not */
+  /* Sockets beside sock or msock (the same local address and port),
+   * connected to another address of the server: its preferred address
+   * (client_route.c). */
+  pq_udp routes[CCONN_MAX_ROUTES];
+  size_t n_routes;
+  int routes_failed; /* one could not be opened: no more tries */
   pquic_cnx *cnx;
   int proto;
   h3 *h3;
@@ -78,9 +88,9 @@ struct client {
   size_t n_conns;
   url *urls;
   size_t n_urls;
-  pq_udp **socks; /* every socket, for pump_output: one per connection, plus
-                     migration sockets */
-  size_t n_socks, cap_socks;
+  /* Every socket, for pump_output: one per connection, plus migration and
+   * route sockets. */
+  sockset socks;
   int progress; /* draw a progress bar on stderr */
   uint64_t next_progress, start_us;
 };
@@ -93,7 +103,12 @@ void cconn_handshake_done(cconn *c);
 void cconn_on_data(cconn *c, int64_t sid);
 void cconn_stream_reset(cconn *c, int64_t sid, uint64_t code);
 void cconn_writable(cconn *c, int64_t sid);
-/* The connection ended: record why if requests were left. */
+/* The connection started closing or draining (PQUIC_EVENT_CLOSING): if
+ * requests were left, record why and end them at once, without waiting for
+ * the closing period. */
+void cconn_closing(cconn *c, const pquic_event *ev);
+/* The connection ended (PQUIC_EVENT_CLOSED): as cconn_closing, and the
+ * pquic_cnx is forgotten. */
 void cconn_closed(cconn *c, const pquic_event *ev);
 /* Starts waiting requests, flushes, forgets closed streams, and closes the
  * connection once every request has ended. */
@@ -117,5 +132,17 @@ int session_save(const cconn *c, const char *path);
  * a socket on a new local port and moves the connection to it. Retried on
  * each service while the library is not ready (PQUIC_ERR_STATE). */
 void cconn_maybe_migrate(cconn *c, uint64_t now);
+
+/* Routes (client_route.c). */
+/* sockset.route_miss: a batch from one of a connection's local addresses to
+ * a server address it has no socket for (the preferred address, RFC 9000
+ * 9.6) gets a socket of its own beside the one bound there, connected to
+ * that address and watched by the loop. NULL when no connection owns the
+ * local address, the connection has CCONN_MAX_ROUTES already, or the
+ * socket cannot be made (the datagrams are then lost: path validation
+ * fails and the connection stays where it is). */
+pq_udp *client_route_miss(void *user, const pquic_send_info *info);
+/* 1 if u is one of c's route sockets. */
+int cconn_is_route(const cconn *c, const pq_udp *u);
 
 #endif

@@ -57,7 +57,9 @@ static void fail_rest(cconn *c) {
   c->next_req = c->n_reqs;
 }
 
-static void abort_with(cconn *c, uint64_t code, const char *msg) {
+/* Ends the connection's downloads with `msg`, closing the connection with
+ * `code` unless it is already closing (`close` 0). */
+static void end_with(cconn *c, uint64_t code, const char *msg, int close) {
   if (c->finished)
     return;
   snprintf(c->err, sizeof c->err, "%s", msg);
@@ -67,8 +69,12 @@ static void abort_with(cconn *c, uint64_t code, const char *msg) {
   snapshot(c);
   if (!c->end_us)
     c->end_us = pq_now_us();
-  if (c->cnx)
+  if (c->cnx && close)
     pquic_cnx_close(c->cnx, code, msg, pq_now_us());
+}
+
+static void abort_with(cconn *c, uint64_t code, const char *msg) {
+  end_with(c, code, msg, 1);
 }
 
 void cconn_abort(cconn *c, const char *fmt, ...) {
@@ -324,12 +330,23 @@ static void describe_close(cconn *c, const pquic_event *ev, char *buf, size_t le
              detail);
 }
 
-void cconn_closed(cconn *c, const pquic_event *ev) {
+void cconn_closing(cconn *c, const pquic_event *ev) {
+  if (!c->finished && c->handshake_done && c->next_req == c->n_reqs && c->active == 0) {
+    /* Every download ended before the close (in the same datagrams). */
+    c->finished = 1;
+    snapshot(c);
+    for (size_t i = 0; i < c->n_reqs; i++)
+      c->failed |= c->reqs[i].state != REQ_DONE;
+  }
   if (!c->finished) {
     char msg[1024];
     describe_close(c, ev, msg, sizeof msg);
-    abort_with(c, 0, msg);
+    end_with(c, 0, msg, 0);
   }
+}
+
+void cconn_closed(cconn *c, const pquic_event *ev) {
+  cconn_closing(c, ev);
   c->cnx = NULL;
 }
 
@@ -368,6 +385,8 @@ void cconn_free(cconn *c) {
   sidvec_free(&c->closed);
   pq_udp_close(&c->sock);
   pq_udp_close(&c->msock);
+  for (size_t i = 0; i < c->n_routes; i++)
+    pq_udp_close(&c->routes[i]);
   pq_free(c->reqs);
   pq_free(c->session);
 }

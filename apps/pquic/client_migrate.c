@@ -17,7 +17,7 @@ static int any_body(const cconn *c) {
  * datagrams already on their way still arrive there. */
 static int open_msock(cconn *c) {
   client *cl = c->cl;
-  if (cl->n_socks == cl->cap_socks)
+  if (cl->socks.n == cl->socks.cap)
     return PQUIC_ERR_LIMIT;
   struct sockaddr_storage any;
   memset(&any, 0, sizeof any);
@@ -34,7 +34,7 @@ static int open_msock(cconn *c) {
     errno = e;
     return rc;
   }
-  cl->socks[cl->n_socks++] = &c->msock;
+  sockset_add(&cl->socks, &c->msock);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,19 +155,49 @@ const h3_io quic_h3_io = {q_open_uni, q_write, q_reset, q_stop};
 
 /* --- output --- */
 
-static pq_udp *route(const pquic_send_info *info, pq_udp **socks, size_t n) {
+int sockset_add(sockset *s, pq_udp *u) {
+  if (s->n == s->cap)
+    return PQUIC_ERR_LIMIT;
+  s->v[s->n++] = u;
+  return 0;
+}
+
+/* A socket bound to `from`: the same address, or the wildcard address of
+ * its family (or a dual-stack one) with the same port. */
+static int bound_to(const pq_udp *u, const struct sockaddr *from) {
+  const struct sockaddr *l = (const struct sockaddr *)&u->local;
+  if (pq_io_addr_equal(from, l))
+    return 1;
+  if (!pq_io_addr_is_wildcard(l))
+    return 0;
+  uint16_t p1 = from->sa_family == AF_INET ? ((const struct sockaddr_in *)from)->sin_port
+                                           : ((const struct sockaddr_in6 *)from)->sin6_port;
+  uint16_t p2 = l->sa_family == AF_INET ? ((const struct sockaddr_in *)l)->sin_port
+                                        : ((const struct sockaddr_in6 *)l)->sin6_port;
+  return p1 == p2 && (from->sa_family == u->family || (from->sa_family == AF_INET && u->dual));
+}
+
+static pq_udp *route(const pquic_send_info *info, const sockset *s) {
   const struct sockaddr *to = (const struct sockaddr *)&info->remote;
   const struct sockaddr *from = (const struct sockaddr *)&info->local;
   pq_udp *fallback = NULL;
   /* A socket bound to the batch's own local address first: after a
-   * migration two sockets reach the same peer from different ports. */
-  if (from->sa_family != 0 && !pq_io_addr_is_wildcard(from))
-    for (size_t i = 0; i < n; i++)
-      if (pq_io_addr_equal(from, (const struct sockaddr *)&socks[i]->local) &&
-          (!socks[i]->connected || pq_io_addr_equal(to, (const struct sockaddr *)&socks[i]->peer)))
-        return socks[i];
-  for (size_t i = 0; i < n; i++) {
-    pq_udp *u = socks[i];
+   * migration two sockets reach the same peer from different ports, and a
+   * server's preferred address has a socket of its own. */
+  if (from->sa_family != 0 && !pq_io_addr_is_wildcard(from)) {
+    for (size_t i = 0; i < s->n; i++) {
+      pq_udp *u = s->v[i];
+      if (bound_to(u, from) &&
+          (!u->connected || pq_io_addr_equal(to, (const struct sockaddr *)&u->peer)))
+        return u;
+    }
+    /* Bound there but connected elsewhere: only a new socket can send it. */
+    for (size_t i = 0; i < s->n; i++)
+      if (s->v[i]->connected && bound_to(s->v[i], from))
+        return NULL;
+  }
+  for (size_t i = 0; i < s->n; i++) {
+    pq_udp *u = s->v[i];
     if (u->connected) {
       if (pq_io_addr_equal(to, (const struct sockaddr *)&u->peer))
         return u;
@@ -178,44 +209,52 @@ static pq_udp *route(const pquic_send_info *info, pq_udp **socks, size_t n) {
   return fallback;
 }
 
-static int any_blocked(pq_udp **socks, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (pq_udp_tx_pending(socks[i]) && pq_udp_flush(socks[i]) == PQUIC_ERR_AGAIN)
+static int any_blocked(const sockset *s) {
+  for (size_t i = 0; i < s->n; i++)
+    if (pq_udp_tx_pending(s->v[i]) && pq_udp_flush(s->v[i]) == PQUIC_ERR_AGAIN)
       return 1;
   return 0;
 }
 
-void pump_output(pquic_endpoint *ep, uint64_t now, pq_udp **socks, size_t n) {
+void pump_output(pquic_endpoint *ep, uint64_t now, sockset *s) {
   static uint8_t scratch[PQ_UDP_MAX_BATCH];
   for (int batches = 0; batches < 1024; batches++) {
-    if (any_blocked(socks, n))
+    if (any_blocked(s))
       return;
     pquic_send_info info;
     size_t cap = sizeof scratch;
-    /* The endpoint writes straight into the first socket's queue, where
-     * nearly every batch goes (a server has one socket; a client's other
-     * sockets are other servers or a migration); others get a copy. */
-    uint8_t *buf = n >= 1 ? pq_udp_tx_buf(socks[0], &cap) : NULL;
+    /* The endpoint writes straight into the queue of the socket the last
+     * batch went to, where the next one nearly always goes too; a batch
+     * for another socket is copied there. */
+    pq_udp *hint = s->last < s->n ? s->v[s->last] : NULL;
+    uint8_t *buf = hint ? pq_udp_tx_buf(hint, &cap) : NULL;
     if (!buf)
       buf = scratch;
     int len = pquic_endpoint_output(ep, now, buf, cap, &info);
     if (len <= 0)
       break;
-    pq_udp *u = route(&info, socks, n);
+    pq_udp *u = route(&info, s);
+    if (!u && s->route_miss)
+      u = s->route_miss(s->user, &info);
     if (!u)
       continue; /* no socket reaches it: the datagrams are lost */
     const struct sockaddr *to = (const struct sockaddr *)&info.remote;
     const struct sockaddr *from = (const struct sockaddr *)&info.local;
-    if (u == socks[0] && buf != scratch)
+    if (u == hint && buf != scratch) {
       pq_udp_tx_commit(u, (size_t)len, info.segment_size, to, from, info.ecn);
-    else if (pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn) ==
-             PQUIC_ERR_LIMIT) {
+      continue;
+    }
+    if (pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn) ==
+        PQUIC_ERR_LIMIT) {
       pq_udp_flush(u);
       pq_udp_tx_push(u, buf, (size_t)len, info.segment_size, to, from, info.ecn);
     }
+    for (size_t i = 0; i < s->n; i++)
+      if (s->v[i] == u)
+        s->last = i;
   }
-  for (size_t i = 0; i < n; i++)
-    pq_udp_flush(socks[i]);
+  for (size_t i = 0; i < s->n; i++)
+    pq_udp_flush(s->v[i]);
 }
 
 /* --- sidvec --- */

@@ -10,13 +10,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "addrport.h"
 #include "app_plugins.h"
 #include "cli.h"
 #include "common/alloc.h"
 #include "io/loop.h"
 #include "server.h"
 
-/* How long a shutdown waits for connections to close before leaving. */
+/* How long a shutdown waits for the closes to be sent before leaving. */
 #define SHUTDOWN_GRACE_US 2000000u
 
 static void usage(FILE *f) {
@@ -40,6 +41,10 @@ static void usage(FILE *f) {
         "                  (comma-separated; default all three)\n"
         "  --key-update N  start a key update every N packets sent\n"
         "  --no-0rtt       refuse 0-RTT (accepted by default from resumed clients)\n"
+        "  --preferred-address ADDR:PORT\n"
+        "                  also listen there and announce it as the preferred address\n"
+        "                  clients move to (RFC 9000 9.6); one IPv4 and one IPv6 at most,\n"
+        "                  [::1]:4434 for IPv6; port 0: any, printed at start\n"
         "  --plugin FILE   load a plugin bundle (.pqp) into every connection "
         "(repeatable)\n" APP_MONITOR_USAGE
         "  -v, --verbose   library log on stderr (twice: debug)\n"
@@ -55,7 +60,25 @@ typedef struct server_opts {
   uint64_t key_update;
   app_plugins plugins; /* --plugin */
   app_monitor monitor; /* --monitor... */
+  /* --preferred-address: IPv4, IPv6 (family 0: none) */
+  struct sockaddr_storage pref[2];
 } server_opts;
+
+/* --preferred-address: a specific address, one per family. */
+static int add_preferred(server_opts *o, const char *arg) {
+  struct sockaddr_storage ss;
+  char err[128];
+  if (addrport_parse(arg, &ss, err, sizeof err))
+    return usage_fail("server", "bad --preferred-address '%s': %s", arg, err);
+  if (pq_io_addr_is_wildcard((const struct sockaddr *)&ss))
+    return usage_fail("server", "bad --preferred-address '%s': give a specific address, not %s",
+                      arg, ss.ss_family == AF_INET ? "0.0.0.0" : "::");
+  struct sockaddr_storage *slot = &o->pref[ss.ss_family == AF_INET ? 0 : 1];
+  if (slot->ss_family)
+    return usage_fail("server", "--preferred-address takes one IPv4 and one IPv6 address");
+  *slot = ss;
+  return 0;
+}
 
 static int parse(int argc, char **argv, server_opts *o) {
   static const struct option opts[] = {{"addr", required_argument, NULL, 'a'},
@@ -72,6 +95,7 @@ static int parse(int argc, char **argv, server_opts *o) {
                                        {"key-update", required_argument, NULL, 'K'},
                                        {"no-0rtt", no_argument, NULL, '0'},
                                        {"plugin", required_argument, NULL, 'P'},
+                                       {"preferred-address", required_argument, NULL, 'F'},
                                        {"help", no_argument, NULL, 'h'},
                                        APP_MONITOR_LONG_OPTIONS,
                                        {NULL, 0, NULL, 0}};
@@ -133,6 +157,10 @@ static int parse(int argc, char **argv, server_opts *o) {
       if (app_plugins_add("server", &o->plugins, optarg))
         return EXIT_USAGE;
       break;
+    case 'F':
+      if (add_preferred(o, optarg))
+        return EXIT_USAGE;
+      break;
     case APP_MONITOR_OPT_TARGET:
     case APP_MONITOR_OPT_PLUGIN:
     case APP_MONITOR_OPT_INTERVAL:
@@ -189,6 +217,23 @@ static int open_socket(const server_opts *o, pq_udp *u) {
   return 0;
 }
 
+/* Opens the --preferred-address sockets and adds every socket to the loop
+ * and to the output set. */
+static int open_preferred(server *s, const server_opts *o) {
+  pq_udp_opts uo = {.rcvbuf = 4 << 20, .sndbuf = 4 << 20};
+  for (int i = 0; i < 2; i++) {
+    if (!o->pref[i].ss_family)
+      continue;
+    if (pq_udp_open(&s->pref[i], (const struct sockaddr *)&o->pref[i], &uo) != 0) {
+      int e = errno;
+      char shown[80];
+      pq_io_addr_format((const struct sockaddr *)&o->pref[i], shown, sizeof shown);
+      return fail("cannot listen on preferred address %s: %s", shown, strerror(e));
+    }
+  }
+  return 0;
+}
+
 /* --- callbacks from the endpoint --- */
 
 static int on_new_connection(pquic_cnx *cnx, void *user) {
@@ -242,10 +287,13 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_HANDSHAKE_DONE:
     sconn_start(c);
     break;
-  case PQUIC_EVENT_CLOSED:
+  case PQUIC_EVENT_CLOSING:
+    c->closing = 1;
     if (s->verbose && ev->err && ev->err != PQUIC_ERR_PEER_CLOSED)
       fprintf(stderr, "pquic: connection closed: %s%s%s\n", pquic_strerror(ev->err),
               ev->reason && *ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+    break;
+  case PQUIC_EVENT_CLOSED:
     pquic_cnx_set_user(cnx, NULL);
     conn_free(s, c);
     break;
@@ -282,6 +330,20 @@ static void close_all(server *s, uint64_t now) {
     pquic_cnx_close(c->cnx, c->proto == PROTO_H3 ? H3_NO_ERROR : 0, "server shutting down", now);
 }
 
+/* Shutdown is over once every connection is closing or draining and the
+ * CONNECTION_CLOSE frames are with the kernel: the closing period's only
+ * use, answering late packets with the close again, is not worth keeping
+ * the process for. */
+static int shutdown_done(const server *s) {
+  for (const sconn *c = s->conns; c; c = c->next)
+    if (!c->closing)
+      return 0;
+  for (size_t i = 0; i < s->out.n; i++)
+    if (pq_udp_tx_pending(s->out.v[i]))
+      return 0;
+  return 1;
+}
+
 static void on_service(void *user, uint64_t now) {
   server *s = user;
   for (sconn *c = s->conns, *next; c; c = next) {
@@ -293,10 +355,8 @@ static void on_service(void *user, uint64_t now) {
     close_all(s, now);
     s->close_sent = 1;
   }
-  pq_udp *socks[1] = {&s->sock};
-  pump_output(s->ep, now, socks, 1);
-  if (s->shutting_down &&
-      (pquic_endpoint_connection_count(s->ep) == 0 || now >= s->shutdown_deadline))
+  pump_output(s->ep, now, &s->out);
+  if (s->shutting_down && (shutdown_done(s) || now >= s->shutdown_deadline))
     pq_loop_stop(s->loop);
 }
 
@@ -351,6 +411,13 @@ static int run(server *s, const server_opts *o) {
   cfg.callbacks.on_event = on_event;
   cfg.callbacks.on_new_connection = on_new_connection;
   cfg.user = s;
+  /* The preferred addresses' sockets first: the kernel may choose a port. */
+  if (open_preferred(s, o))
+    return EXIT_FAIL;
+  if (s->pref[0].fd >= 0)
+    cfg.preferred_v4 = (const struct sockaddr *)&s->pref[0].local;
+  if (s->pref[1].fd >= 0)
+    cfg.preferred_v6 = (const struct sockaddr *)&s->pref[1].local;
   int rc = pquic_endpoint_new(&cfg, &s->ep);
   if (rc == PQUIC_ERR_CERTIFICATE)
     return fail("bad certificate or key ('%s', '%s'): %s", o->cert, o->key, pquic_strerror(rc));
@@ -366,15 +433,28 @@ static int run(server *s, const server_opts *o) {
     return fail("cannot watch signals: %s", strerror(errno));
   s->sigfd = sfd;
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, NULL};
-  if (pq_loop_new(&s->loop, &cbs, s) || pq_loop_add_udp(s->loop, &s->sock) ||
-      pq_loop_add_fd(s->loop, sfd, on_signal, s))
+  if (pq_loop_new(&s->loop, &cbs, s) || pq_loop_add_fd(s->loop, sfd, on_signal, s))
     return fail("cannot start the event loop: %s", strerror(errno));
-  char where[80];
+  /* The main socket first: the endpoint writes into its queue directly. */
+  s->out = (sockset){.v = s->sockv, .cap = 3};
+  pq_udp *all[3] = {&s->sock, &s->pref[0], &s->pref[1]};
+  for (int i = 0; i < 3; i++)
+    if (all[i]->fd >= 0 && (sockset_add(&s->out, all[i]) || pq_loop_add_udp(s->loop, all[i])))
+      return fail("cannot start the event loop: %s", strerror(errno));
+  char where[80], pref[2][96];
   pq_io_addr_format((const struct sockaddr *)&s->sock.local, where, sizeof where);
+  for (int i = 0; i < 2; i++) {
+    pref[i][0] = '\0';
+    if (s->pref[i].fd >= 0) {
+      char a[80];
+      pq_io_addr_format((const struct sockaddr *)&s->pref[i].local, a, sizeof a);
+      snprintf(pref[i], sizeof pref[i], " preferred=%s", a);
+    }
+  }
   fprintf(stderr,
-          "pquic server: listening on %s%s alpn=%s gso=%d gro=%d ecn=%d rcvbuf=%d sndbuf=%d\n",
+          "pquic server: listening on %s%s alpn=%s gso=%d gro=%d ecn=%d rcvbuf=%d sndbuf=%d%s%s\n",
           where, s->sock.dual ? " (and IPv4)" : "", o->alpn, s->sock.gso, s->sock.gro, s->sock.ecn,
-          s->sock.rcvbuf, s->sock.sndbuf);
+          s->sock.rcvbuf, s->sock.sndbuf, pref[0], pref[1]);
   if (pq_loop_run(s->loop))
     return fail("event loop failed: %s", strerror(errno));
   if (s->verbose) {
@@ -382,14 +462,23 @@ static int run(server *s, const server_opts *o) {
     pq_loop_get_stats(s->loop, &st);
     fprintf(stderr,
             "pquic server: loop rounds=%llu immediate=%llu timer_fires=%llu timer_arms=%llu "
-            "services=%llu rx_batches=%llu; socket tx_calls=%llu tx_datagrams=%llu "
-            "tx_dropped=%llu rx_calls=%llu rx_datagrams=%llu\n",
+            "services=%llu rx_batches=%llu",
             (unsigned long long)st.rounds, (unsigned long long)st.immediate_rounds,
             (unsigned long long)st.timer_fires, (unsigned long long)st.timer_arms,
-            (unsigned long long)st.services, (unsigned long long)st.rx_batches,
-            (unsigned long long)s->sock.tx_calls, (unsigned long long)s->sock.tx_datagrams,
-            (unsigned long long)s->sock.tx_dropped, (unsigned long long)s->sock.rx_calls,
-            (unsigned long long)s->sock.rx_datagrams);
+            (unsigned long long)st.services, (unsigned long long)st.rx_batches);
+    for (size_t i = 0; i < s->out.n; i++) {
+      const pq_udp *u = s->out.v[i];
+      char a[80] = "";
+      if (i > 0) /* the main socket's counters come first, unnamed */
+        pq_io_addr_format((const struct sockaddr *)&u->local, a, sizeof a);
+      fprintf(stderr,
+              "; socket%s%s tx_calls=%llu tx_datagrams=%llu tx_dropped=%llu rx_calls=%llu "
+              "rx_datagrams=%llu",
+              i > 0 ? " " : "", a, (unsigned long long)u->tx_calls,
+              (unsigned long long)u->tx_datagrams, (unsigned long long)u->tx_dropped,
+              (unsigned long long)u->rx_calls, (unsigned long long)u->rx_datagrams);
+    }
+    fputc('\n', stderr);
   }
   return 0;
 }
@@ -405,6 +494,7 @@ int cmd_server(int argc, char **argv) {
   server s;
   memset(&s, 0, sizeof s);
   s.sock.fd = -1;
+  s.pref[0].fd = s.pref[1].fd = -1;
   s.sigfd = -1;
   s.verbose = o.verbose;
   s.monitor = o.monitor;
@@ -426,6 +516,8 @@ int cmd_server(int argc, char **argv) {
   pquic_endpoint_free(s.ep);
   app_monitor_stop(&s.monitor);
   pq_udp_close(&s.sock);
+  pq_udp_close(&s.pref[0]);
+  pq_udp_close(&s.pref[1]);
   if (s.sigfd >= 0)
     close(s.sigfd);
   free(s.root);

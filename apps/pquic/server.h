@@ -19,6 +19,9 @@ typedef struct sconn sconn;
 typedef struct server {
   pquic_endpoint *ep;
   pq_udp sock;
+  pq_udp pref[2]; /* --preferred-address sockets (fd -1: none) */
+  pq_udp *sockv[3];
+  sockset out; /* sock and the pref sockets, for pump_output */
   pq_loop *loop;
   int sigfd;
   char *root; /* realpath of --root, or NULL */
@@ -39,6 +42,7 @@ struct sconn {
   sidvec early;  /* streams with data before the ALPN was known (0-RTT) */
   int dirty;     /* needs sconn_service */
   int failed;    /* closed by us for a protocol error */
+  int closing;   /* PQUIC_EVENT_CLOSING came: nothing more to send but the close */
   sconn *prev, *next;
 };
 

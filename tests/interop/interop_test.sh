@@ -38,7 +38,7 @@ die() {
   exit 1
 }
 
-if [[ "$CASE" != v2_pquic ]]; then
+if [[ "$CASE" != *_pquic ]]; then
   for b in "$GTLSCLIENT" "$GTLSSERVER"; do
     command -v "$b" >/dev/null ||
       die "$b not found: install ngtcp2-client and ngtcp2-server (scripts/deps.sh)"
@@ -65,14 +65,18 @@ free_port() {
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts our server on 127.0.0.1 and a kernel-chosen port; sets PORT, SPID.
+# Starts our server on 127.0.0.1 (or a later --addr ::1) and a kernel-chosen
+# port; sets PORT, SPID, and PREF4/PREF6, the ports of its preferred
+# addresses (--preferred-address 127.0.0.1:0 / [::1]:0) if any.
 start_pquic() {
   "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem --root "$WORK/www" \
     "$@" 2>server.err &
   SPID=$!
   PIDS+=("$SPID")
   for _ in $(seq 200); do
-    PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' server.err)
+    PORT=$(sed -n 's/.*listening on \(127\.0\.0\.1\|\[::1\]\):\([0-9]*\) .*/\2/p' server.err)
+    PREF4=$(sed -n 's/.* preferred=127\.0\.0\.1:\([0-9]*\).*/\1/p' server.err)
+    PREF6=$(sed -n 's/.* preferred=\[::1\]:\([0-9]*\).*/\1/p' server.err)
     [[ -n "$PORT" ]] && return 0
     kill -0 "$SPID" 2>/dev/null || { cat server.err >&2; die "pquic server did not start"; }
     sleep 0.05
@@ -84,7 +88,7 @@ start_pquic() {
 stop_pquic() {
   kill -TERM "$SPID"
   local rc
-  timeout 10 tail --pid="$SPID" -f /dev/null || die "pquic server still running 10 s after SIGTERM"
+  timeout 10 tail -s 0.05 --pid="$SPID" -f /dev/null || die "pquic server still running 10 s after SIGTERM"
   wait "$SPID"
   rc=$?
   forget "$SPID"
@@ -92,15 +96,29 @@ stop_pquic() {
 }
 
 # Starts gtlsserver serving www/ (options in "$@"); sets PORT, GPID, and
-# logs to gtlsserver.log.
+# logs to gtlsserver.log. A first argument --preferred also gives it a
+# preferred address, 127.0.0.1:PREF4 (a second free port, bound too).
 start_gtls() {
+  local pref=()
+  PREF4=
+  if [[ "${1:-}" == --preferred ]]; then
+    shift
+    pref=(x)
+  fi
   for _ in 1 2 3 4 5; do
     PORT=$(free_port)
-    "$GTLSSERVER" "$@" -d "$WORK/www" 127.0.0.1 "$PORT" key.pem cert.pem >gtlsserver.log 2>&1 &
+    if [[ ${#pref[@]} -gt 0 ]]; then
+      PREF4=$(free_port)
+      [[ "$PREF4" == "$PORT" ]] && continue
+      pref=("--preferred-ipv4-addr=127.0.0.1:$PREF4")
+    fi
+    "$GTLSSERVER" "$@" "${pref[@]}" -d "$WORK/www" 127.0.0.1 "$PORT" key.pem cert.pem \
+      >gtlsserver.log 2>&1 &
     GPID=$!
     for _ in $(seq 100); do
-      kill -0 "$GPID" 2>/dev/null || break # lost the port to someone else: next one
-      if ss -Hunlp "sport = :$PORT" 2>/dev/null | grep -q "pid=$GPID,"; then
+      kill -0 "$GPID" 2>/dev/null || break # lost a port to someone else: next ones
+      if ss -Hunlp "sport = :$PORT" 2>/dev/null | grep -q "pid=$GPID," &&
+        { [[ -z "$PREF4" ]] || ss -Hunlp "sport = :$PREF4" 2>/dev/null | grep -q "pid=$GPID,"; }; then
         PIDS+=("$GPID")
         return 0
       fi
@@ -382,6 +400,37 @@ natrebind_ngtcp2_client)
   stop_pquic
   ;;
 
+preferred_pquic_client)
+  # gtlsserver announces a preferred address (RFC 9000 9.6), a second port
+  # it listens on; we validate it after the handshake and move there.
+  make_file 20m.bin 20000000
+  start_gtls --preferred --no-quic-dump --no-http-dump
+  pquic_client --output dl "$(URL 20m.bin)"
+  same 20m.bin
+  expect migrations 1
+  # gtlsserver saw the path to its preferred address validated, and the
+  # rest of the transfer (our ACKs) arrive there.
+  has gtlsserver.log "Path validation against path \\{local:\\[127\\.0\\.0\\.1\\]:$PREF4,"
+  n=$(count gtlsserver.log "Received packet: local=\\[127\\.0\\.0\\.1\\]:$PREF4 ")
+  [[ $n -gt 20 ]] || die "only $n datagrams reached gtlsserver's preferred address"
+  stop_gtls
+  ;;
+preferred_ngtcp2_client)
+  # We announce 127.0.0.1:PREF4; gtlsclient validates it and moves there.
+  make_file 20m.bin 20000000
+  start_pquic --preferred-address 127.0.0.1:0
+  [[ -n "$PREF4" ]] || die "no preferred address in the server's start-up line: $(cat server.err)"
+  URLS=("$(URL 20m.bin)")
+  gtls_client --log=client.log
+  same 20m.bin
+  has client.log "preferred_address.ipv4_port=$PREF4\$"
+  has client.log "^selected server preferred_address is \\[127\\.0\\.0\\.1\\]:$PREF4\$"
+  has client.log "^Path validation against path \\{local:.*, remote:\\[127\\.0\\.0\\.1\\]:$PREF4\\} succeeded"
+  n=$(count client.log "Received packet: local=.* remote=\\[127\\.0\\.0\\.1\\]:$PREF4 ")
+  [[ $n -gt 1000 ]] || die "only $n datagrams came from our preferred address"
+  stop_pquic
+  ;;
+
 v2_pquic)
   # Debian's ngtcp2 only knows a draft of v2: v2 is checked between our
   # own endpoints. Started in v2:
@@ -407,6 +456,39 @@ v2_pquic)
     >client.out 2>client.err && die "v1-only client against a v2-only server succeeded"
   grep -q 'no common QUIC version' client.err || die "message: $(cat client.err)"
   stop_pquic
+  ;;
+preferred_pquic)
+  # Both ends ours. The server's counters (-v, at exit) show which socket
+  # carried the transfer.
+  make_file 20m.bin 20000000
+  # sent_from ADDR: datagrams our server sent from its preferred socket ADDR.
+  sent_from() {
+    sed -n "s/.*; socket $1 tx_calls=[0-9]* tx_datagrams=\\([0-9]*\\) .*/\\1/p" server.err | tail -1
+  }
+  start_pquic -v --preferred-address 127.0.0.1:0 --preferred-address '[::1]:0'
+  pquic_client --output dl "$(URL 20m.bin)"
+  same 20m.bin
+  expect migrations 1
+  # With --migrate too: the move to the preferred address and ours to a
+  # new local port, in whichever order they come.
+  rm -f dl/20m.bin
+  pquic_client --output dl --migrate "$(URL 20m.bin)"
+  same 20m.bin
+  expect migrations 2
+  stop_pquic
+  n=$(sent_from "127.0.0.1:$PREF4")
+  [[ ${n:-0} -gt 16000 ]] || die "only ${n:-0} datagrams sent from the preferred address: $(tail -1 server.err)"
+  # An IPv6 client takes the IPv6 preferred address.
+  "$PQUIC" cert --cert cert6.pem --key key6.pem --host ::1 || die "pquic cert failed"
+  start_pquic -v --addr ::1 --cert cert6.pem --key key6.pem --preferred-address 127.0.0.1:0 \
+    --preferred-address '[::1]:0'
+  rm -f dl/20m.bin
+  pquic_client --ca cert6.pem --output dl "https://[::1]:$PORT/20m.bin"
+  same 20m.bin
+  expect migrations 1
+  stop_pquic
+  n=$(sent_from "\\[::1\\]:$PREF6")
+  [[ ${n:-0} -gt 8000 ]] || die "only ${n:-0} datagrams sent from [::1]:$PREF6: $(tail -1 server.err)"
   ;;
 *) die "unknown case $CASE" ;;
 esac

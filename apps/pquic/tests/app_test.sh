@@ -138,6 +138,14 @@ usage_errors)
   run 2 "client: bad --key-update '0'" "$PQUIC" client --key-update 0 https://127.0.0.1/
   run 2 "server: bad --key-update 'x'" "$PQUIC" server --cert c --key k --key-update x
   run 2 "client: --0rtt needs --session-file" "$PQUIC" client --0rtt https://127.0.0.1/
+  run 2 "server: bad --preferred-address '127\.0\.0\.1': no port" \
+    "$PQUIC" server --cert c --key k --preferred-address 127.0.0.1
+  run 2 "bad --preferred-address '::1:4434': an IPv6 address goes in brackets" \
+    "$PQUIC" server --cert c --key k --preferred-address ::1:4434
+  run 2 "bad --preferred-address '0\.0\.0\.0:4434': give a specific address, not 0\.0\.0\.0" \
+    "$PQUIC" server --cert c --key k --preferred-address 0.0.0.0:4434
+  run 2 "--preferred-address takes one IPv4 and one IPv6 address" \
+    "$PQUIC" server --cert c --key k --preferred-address 127.0.0.1:1 --preferred-address 127.0.0.2:2
   run 2 "--session-file holds the session of one server" \
     "$PQUIC" client --discard --session-file s https://127.0.0.1:1/ https://127.0.0.1:2/
   ;;
@@ -168,6 +176,9 @@ server_port_in_use)
   start_server
   run 1 "cannot listen on 127\.0\.0\.1:$PORT: Address already in use" \
     "$PQUIC" server --addr 127.0.0.1 --port "$PORT" --cert cert.pem --key key.pem
+  run 1 "cannot listen on preferred address 127\.0\.0\.1:$PORT: Address already in use" \
+    "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem \
+    --preferred-address "127.0.0.1:$PORT"
   stop_server
   ;;
 client_unresolvable)
