@@ -326,8 +326,7 @@ static int do_mem(pq_run *r, const pq_bpf_insn *in, uint32_t pc, uint64_t *reg) 
 
 static int call_helper(const pq_bpf_prog *p, pq_run *r, uint32_t pc, uint64_t *reg) {
   uint32_t id = (uint32_t)p->insns[pc].imm;
-  r->env.insn = pc;
-  r->env.helper = id;
+  r->env.site = PQ_RUN_SITE(pc, id);
   reg[0] = p->helper_fn[id](&r->env, reg[1], reg[2], reg[3], reg[4], reg[5]);
   memset(&reg[1], 0, 5 * sizeof(uint64_t));
   if (r->env.faulted) {

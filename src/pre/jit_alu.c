@@ -44,10 +44,20 @@ static void emit_shift(jit_comp *c, const pq_bpf_insn *in, unsigned w, int d) {
     }
     return;
   }
-  x_rr(&c->b, XW, 0x89, pq_jit_reg[in->src], J_TMP); /* mov rcx, src */
-  x_rr(&c->b, w, 0xd3, ext, d);
+  /* x86 takes a variable count in cl, and cl is BPF r3's: park r3 in the
+   * scratch register around the shift. */
+  xbuf *b = &c->b;
+  int s = pq_jit_reg[in->src];
+  if (s == RCX) {
+    x_rr(b, w, 0xd3, ext, d);
+  } else {
+    x_rr(b, XW, 0x89, RCX, J_TMP);
+    x_rr(b, XW, 0x89, s, RCX);
+    x_rr(b, w, 0xd3, ext, d == RCX ? J_TMP : d);
+    x_rr(b, XW, 0x89, J_TMP, RCX);
+  }
   if (!(w & XW))
-    x_rr(&c->b, 0, 0x89, d, d); /* count 0 leaves the register untouched */
+    x_rr(b, 0, 0x89, d, d); /* count 0 leaves the register untouched */
 }
 
 /* dst = dst / src or dst % src, unsigned or signed, 32 or 64 bits. */
@@ -71,7 +81,7 @@ static void emit_divmod(jit_comp *c, const pq_bpf_insn *in, unsigned w, int d) {
     j_zero = x_jcc(b, CC_E);
   }
   if (reg && is_signed) {
-    x_alu_ri(b, w, 7, J_TMP, -1); /* cmp rcx, -1 */
+    x_alu_ri(b, w, 7, J_TMP, -1); /* cmp tmp, -1 */
     j_m1 = x_jcc(b, CC_E);
   }
   size_t j_done1 = 0;
@@ -89,7 +99,7 @@ static void emit_divmod(jit_comp *c, const pq_bpf_insn *in, unsigned w, int d) {
     } else {
       x_rr(b, 0, 0x31, RDX, RDX);
     }
-    x_rr(b, w, 0xf7, is_signed ? 7 : 6, J_TMP); /* idiv / div rcx */
+    x_rr(b, w, 0xf7, is_signed ? 7 : 6, J_TMP); /* idiv / div tmp */
     int res = is_mod ? RDX : RAX;
     if (d != res)
       x_rr(b, w, 0x89, res, d); /* 32-bit mov zero-extends */

@@ -3,11 +3,16 @@
  * generated code reads through r12, the register map, the compiler state and
  * the out-of-line stubs.
  *
- * Register map (BPF -> x86-64): r0 rax, r1 rdi, r2 rsi, r3 rdx, r4 r9, r5 r8,
- * r6 rbx, r7 r13, r8 r14, r9 r15, r10 rbp. r12 holds the run context (callee-
- * saved: survives helper calls), r10 the remaining budget, r11 the instance
- * region base (both reloaded after helper calls), rcx is the scratch register
- * (shift counts, addresses, divisors).
+ * Register map (BPF -> x86-64): r0 rax, r1 rsi, r2 rdx, r3 rcx, r4 r8, r5 r9,
+ * r6 rbx, r7 r13, r8 r14, r9 r11, r10 rbp. r1..r5 sit where the C calling
+ * convention puts a helper's arguments after its environment (rdi), so a
+ * helper call moves nothing. The callee-saved registers hold what must
+ * survive every helper call: r12 the run context, r15 the remaining budget
+ * (a loop-carried value: never through memory). BPF r9, which compilers use
+ * last, takes caller-saved r11 and is kept in the context across a helper
+ * call only when it is live there; r10 holds the instance region base
+ * (reloaded after helper calls). rdi is the scratch register (addresses,
+ * divisors; the environment of a helper call).
  */
 #ifndef PQ_PRE_JIT_INTERNAL_H
 #define PQ_PRE_JIT_INTERNAL_H
@@ -18,28 +23,35 @@
 #include "pre/x86.h"
 
 #define J_CTX R12
-#define J_BUDGET R10
-#define J_BASE R11
-#define J_TMP RCX
+#define J_BUDGET R15
+#define J_BASE R10
+#define J_TMP RDI
 
-/* The run context: everything generated code needs, at fixed offsets. */
+/* The run context: everything generated code needs, at fixed offsets. r12
+ * points J_CTX_BIAS bytes into it, so that the fields hot code uses (up to
+ * the budget and r9) are within a one-byte displacement (shorter
+ * instructions). */
 typedef struct pq_jit_ctx {
+  pq_bpf_env env;        /* what helpers get (copied from and back to run->env) */
   uint64_t base;         /* instance region base */
   uint64_t lim[4];       /* instance: valid offsets are < lim[log2 width] */
   uint64_t lent_base;    /* first lent region (checked inline in stubs) */
   uint64_t lent_rlim[4]; /* its limits for reads */
   uint64_t lent_wlim[4]; /* and for writes (0 when read-only) */
-  uint64_t budget;
-  uint64_t saved_rsp; /* the trampoline's stack pointer, for fault exits */
-  uint64_t target;    /* native address of the entry function */
+  uint64_t budget;       /* at entry and exit (r15 in between) */
+  uint64_t r9;           /* BPF r9 while a helper runs */
+  uint64_t saved_rsp;    /* the trampoline's stack pointer, for fault exits */
+  uint64_t target;       /* native address of the entry function */
   uint64_t args[5];
   uint64_t fp;
   uint64_t r0;
   uint32_t status; /* J_ST_* */
   uint32_t fault_insn;
   pq_run *run;
-  pq_bpf_env *env;
 } pq_jit_ctx;
+
+#define J_CTX_BIAS 128
+_Static_assert(offsetof(pq_jit_ctx, r9) < 2 * J_CTX_BIAS, "hot fields within disp8 of r12");
 
 enum {
   J_ST_OK = 0,
@@ -48,7 +60,7 @@ enum {
   J_ST_HELPER = 3,   /* env says which */
 };
 
-#define CTX_OFF(field) ((int32_t)offsetof(pq_jit_ctx, field))
+#define CTX_OFF(field) ((int32_t)offsetof(pq_jit_ctx, field) - J_CTX_BIAS)
 
 /* Out-of-line code, emitted after all functions. */
 enum { STUB_BOUNDS, STUB_ALIGN, STUB_BUDGET };
@@ -96,13 +108,15 @@ typedef struct jit_comp {
   size_t nfixes, capfixes;
   jit_group *groups;
   size_t ngroups, capgroups;
-  uint8_t *grouped;  /* per slot: a member whose check the group's covers */
-  uint8_t *target;   /* per slot: a jump target (groups end before one) */
-  uint8_t *back;     /* per slot: BACK_* edges that close a loop */
-  int slow;          /* emitting a slow copy: every access checked */
-  size_t fault_exit; /* offset of the common fault exit */
-  uint32_t func;     /* function being compiled */
-  int unchecked;     /* benchmark builds: no bounds checks */
+  uint8_t *grouped;    /* per slot: a member whose check the group's covers */
+  uint8_t *target;     /* per slot: a jump target (groups end before one) */
+  uint8_t *back;       /* per slot: BACK_* edges that close a loop */
+  int slow;            /* emitting a slow copy: every access checked */
+  uint16_t *call_live; /* per call slot: registers live after it (bit i: r_i) */
+  size_t fault_exit;   /* offset of the common fault exit */
+  size_t helper_exit;  /* sets the helper-fault status, then the fault exit */
+  uint32_t func;       /* function being compiled */
+  int unchecked;       /* benchmark builds: no bounds checks */
   int oom;
 } jit_comp;
 
@@ -124,6 +138,11 @@ int pq_jit_groups_init(jit_comp *c);
 void pq_jit_group_open(jit_comp *c, uint32_t pc);
 void pq_jit_group_close(jit_comp *c, uint32_t pc);
 void pq_jit_slow_copies(jit_comp *c);
+
+/* Liveness (jit_live.c): the registers a program may read after each call
+ * before writing them (r1..r5 must then read as zero, r9 must survive a
+ * helper). NULL when the program calls no helper. Errors: NOMEM. */
+int pq_jit_live_init(jit_comp *c);
 
 /* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
  * with a stub for the other regions; returns the stub index (SIZE_MAX: no

@@ -14,7 +14,7 @@ static unsigned log2w(unsigned w) {
   return w == 1 ? 0 : w == 2 ? 1 : w == 4 ? 2 : 3;
 }
 
-/* lea rcx, [base + off] */
+/* lea tmp, [base + off] */
 static void emit_addr(xbuf *b, int base, int16_t off) {
   x_rm(b, XW, 0x8d, J_TMP, base, off);
 }
@@ -34,12 +34,12 @@ size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t of
   int base = pq_jit_reg[bpf_base], lent_first = (in->pad & PQ_INSN_LENT_HINT) != 0;
   emit_addr(b, base, off);
   if (lent_first) {
-    x_rm(b, XW, 0x2b, J_TMP, J_CTX, CTX_OFF(lent_base)); /* sub rcx, [lent_base] */
+    x_rm(b, XW, 0x2b, J_TMP, J_CTX, CTX_OFF(lent_base)); /* sub tmp, [lent_base] */
     int lim = write ? CTX_OFF(lent_wlim) : CTX_OFF(lent_rlim);
     x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim + 8 * (int)lw);
   } else {
-    x_rr(b, XW, 0x29, J_BASE, J_TMP);                            /* sub rcx, r11 */
-    x_rm(b, XW, 0x3b, J_TMP, J_CTX, CTX_OFF(lim) + 8 * (int)lw); /* cmp rcx, [lim] */
+    x_rr(b, XW, 0x29, J_BASE, J_TMP);                            /* sub rdi, base */
+    x_rm(b, XW, 0x3b, J_TMP, J_CTX, CTX_OFF(lim) + 8 * (int)lw); /* cmp tmp, [lim] */
   }
   jit_stub s = {.kind = STUB_BOUNDS,
                 .base = (uint8_t)base,
@@ -125,24 +125,24 @@ static void emit_store(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   }
 }
 
-/* old = *rcx; do { new = old op src } while (!cmpxchg); src = old. */
+/* old = *tmp; do { new = old op src } while (!cmpxchg); src = old. */
 static void emit_fetch_loop(xbuf *b, unsigned w, int s, uint32_t op_rr) {
   x_push(b, RAX);
   x_push(b, R10);
   x_push(b, R11);
-  x_rr(b, w, 0x89, s, R10);      /* r10 = src (before rax changes) */
-  x_rm(b, w, 0x8b, RAX, RCX, 0); /* rax = [rcx] */
+  x_rr(b, w, 0x89, s, R10);        /* r10 = src (before rax changes) */
+  x_rm(b, w, 0x8b, RAX, J_TMP, 0); /* rax = [tmp] */
   size_t retry = b->len;
   x_rr(b, w, 0x89, RAX, R11);  /* r11 = old */
   x_rr(b, w, op_rr, R10, R11); /* r11 op= src */
-  x_rm(b, w | XLOCK, 0x0fb1, R11, RCX, 0);
+  x_rm(b, w | XLOCK, 0x0fb1, R11, J_TMP, 0);
   size_t j = x_jcc(b, CC_NE);
   x_patch_rel32(b, j, retry);
-  x_rr(b, XW, 0x89, RAX, RCX); /* rcx = old */
+  x_rr(b, XW, 0x89, RAX, J_TMP); /* tmp = old (the address is no longer needed) */
   x_pop(b, R11);
   x_pop(b, R10);
   x_pop(b, RAX);
-  x_rr(b, w, 0x89, RCX, s); /* src = old (32-bit zero-extends) */
+  x_rr(b, w, 0x89, J_TMP, s); /* src = old (32-bit zero-extends) */
 }
 
 static void emit_atomic(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
@@ -152,7 +152,7 @@ static void emit_atomic(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   int d = pq_jit_reg[in->dst], s = pq_jit_reg[in->src];
   set_resume(c, emit_check(c, in, in->dst, lw, 1, pc));
   emit_addr(b, d, in->off);
-  x_rr(b, 0, 0xf6, 0, J_TMP); /* test cl, width - 1 */
+  x_rr(b, XBRM, 0xf6, 0, J_TMP); /* test dil, width - 1 */
   x_byte(b, (uint8_t)((1u << lw) - 1));
   jit_stub st = {.kind = STUB_ALIGN,
                  .base = (uint8_t)d,
@@ -165,15 +165,15 @@ static void emit_atomic(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   int op = in->imm & ~BPF_FETCH, fetch = in->imm & BPF_FETCH;
   uint32_t rr = op == BPF_ADD ? 0x01 : op == BPF_OR ? 0x09 : op == BPF_AND ? 0x21 : 0x31;
   if (in->imm == BPF_XCHG) {
-    x_rm(b, w, 0x87, s, RCX, 0); /* xchg locks implicitly */
+    x_rm(b, w, 0x87, s, J_TMP, 0); /* xchg locks implicitly */
   } else if (in->imm == BPF_CMPXCHG) {
-    x_rm(b, w | XLOCK, 0x0fb1, s, RCX, 0);
+    x_rm(b, w | XLOCK, 0x0fb1, s, J_TMP, 0);
     if (!w)
       x_rr(b, 0, 0x89, RAX, RAX); /* r0 gets the zero-extended old value */
   } else if (!fetch) {
-    x_rm(b, w | XLOCK, rr, s, RCX, 0);
+    x_rm(b, w | XLOCK, rr, s, J_TMP, 0);
   } else if (op == BPF_ADD) {
-    x_rm(b, w | XLOCK, 0x0fc1, s, RCX, 0); /* xadd */
+    x_rm(b, w | XLOCK, 0x0fc1, s, J_TMP, 0); /* xadd */
   } else {
     emit_fetch_loop(b, w, s, rr);
   }
@@ -196,7 +196,10 @@ void pq_jit_mem(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   }
 }
 
-static const int saved_regs[] = {RAX, RDI, RSI, RDX, R8, R9, R10, R11};
+/* Caller-saved registers the slow path preserves (the scratch one is not:
+ * the access resumes from its base register). An even count keeps the stack
+ * 16-byte aligned for the call. */
+static const int saved_regs[] = {RAX, RSI, RDX, RCX, R8, R9, R10, R11};
 #define NSAVED (sizeof(saved_regs) / sizeof(saved_regs[0]))
 
 static void stub_bounds(jit_comp *c, const jit_stub *s) {
@@ -212,11 +215,10 @@ static void stub_bounds(jit_comp *c, const jit_stub *s) {
   }
   x_patch_rel32(b, x_jcc(b, CC_B), s->resume);
   /* everything else in C; the stack stays 16-byte aligned (8 pushes) */
-  emit_addr(b, s->base, s->off);
   for (size_t i = 0; i < NSAVED; i++)
     x_push(b, saved_regs[i]);
-  x_rr(b, XW, 0x89, J_CTX, RDI);
-  x_rr(b, XW, 0x89, J_TMP, RSI);
+  x_rm(b, XW, 0x8d, RSI, s->base, s->off);    /* the base register is not written yet */
+  x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS); /* the context itself */
   x_mov_imm(b, RDX, J_META(s->pc, s->lw, s->write));
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_mem_slow);
   x_rr(b, 0, 0x89, RAX, J_TMP);
@@ -228,10 +230,9 @@ static void stub_bounds(jit_comp *c, const jit_stub *s) {
 }
 
 static void stub_align(jit_comp *c, const jit_stub *s) {
-  xbuf *b = &c->b;
-  emit_addr(b, s->base, s->off);
-  x_rr(b, XW, 0x89, J_CTX, RDI);
-  x_rr(b, XW, 0x89, J_TMP, RSI);
+  xbuf *b = &c->b; /* the run stops here: registers need not survive */
+  x_rm(b, XW, 0x8d, RSI, s->base, s->off);
+  x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS); /* the context itself */
   x_mov_imm(b, RDX, J_META(s->pc, s->lw, 1));
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_align_fault);
   x_patch_rel32(b, x_jmp(b), c->fault_exit);
@@ -262,7 +263,7 @@ void pq_jit_stubs(jit_comp *c) {
 int pq_jit_mem_slow(pq_jit_ctx *ctx, uint64_t addr, uint32_t meta) {
   unsigned w = 1u << ((meta >> 24) & 3);
   int write = (meta >> 28) & 1;
-  if (pq_run_mem_ok(ctx->env, addr, w, write ? PQ_BPF_REGION_WRITE : PQ_BPF_REGION_READ))
+  if (pq_run_mem_ok(&ctx->env, addr, w, write ? PQ_BPF_REGION_WRITE : PQ_BPF_REGION_READ))
     return 0;
   pq_run_fault(ctx->run, PQUIC_ERR_FAULT, meta & 0xffffff, addr, w, write);
   ctx->status = J_ST_RECORDED;

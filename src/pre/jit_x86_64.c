@@ -25,9 +25,10 @@ struct pq_jit {
   uint32_t *insn_off; /* native offset of each slot (fault reports, debugging) */
 };
 
-const uint8_t pq_jit_reg[11] = {RAX, RDI, RSI, RDX, R9, R8, RBX, R13, R14, R15, RBP};
+const uint8_t pq_jit_reg[11] = {RAX, RSI, RDX, RCX, R8, R9, RBX, R13, R14, R11, RBP};
 
-static const int callee_saved[4] = {RBX, R13, R14, R15}; /* BPF r6..r9 */
+/* BPF r6..r9, which a BPF function preserves for its caller. */
+static const int callee_saved[4] = {RBX, R13, R14, R11};
 
 int pq_jit_supported(void) {
   return 1;
@@ -69,8 +70,8 @@ static void emit_trampoline(jit_comp *c) {
   static const int saved[] = {RBP, RBX, R12, R13, R14, R15};
   for (int i = 0; i < 6; i++)
     x_push(b, saved[i]);
-  x_alu_ri(b, XW, 5, RSP, 8); /* sub rsp, 8: 16-byte alignment */
-  x_rr(b, XW, 0x89, RDI, J_CTX);
+  x_alu_ri(b, XW, 5, RSP, 8);                /* sub rsp, 8: 16-byte alignment */
+  x_rm(b, XW, 0x8d, J_CTX, RDI, J_CTX_BIAS); /* lea r12, [ctx + bias] */
   x_rm(b, XW, 0x89, RSP, J_CTX, CTX_OFF(saved_rsp));
   for (int r = 1; r <= 5; r++)
     x_rm(b, XW, 0x8b, pq_jit_reg[r], J_CTX, CTX_OFF(args) + 8 * (r - 1));
@@ -89,6 +90,9 @@ static void emit_trampoline(jit_comp *c) {
   for (int i = 5; i >= 0; i--)
     x_pop(b, saved[i]);
   x_byte(b, 0xc3);
+  c->helper_exit = b->len; /* a helper called pq_bpf_env_fault */
+  x_rm(b, 0, 0xc7, 0, J_CTX, CTX_OFF(status));
+  x_u32(b, J_ST_HELPER);
   c->fault_exit = b->len;
   x_rm(b, XW, 0x8b, RSP, J_CTX, CTX_OFF(saved_rsp));
   x_mov_imm(b, RAX, 1);
@@ -197,34 +201,31 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   return 1;
 }
 
-/* A helper call: C arguments (env, r1..r5), then reload what the call
- * clobbered, check for a helper fault, and zero r1..r5. */
+/* A helper call. BPF r1..r5 already sit in the C argument registers after
+ * the environment (rdi); the budget survives in a callee-saved register,
+ * r9 in the context when it is live, the region base is reloaded; one
+ * compare catches a helper fault; r1..r5 read as zero afterwards, so those
+ * still live are cleared. */
 static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t id = (uint32_t)in->imm;
-  x_rm(b, XW, 0x89, J_BUDGET, J_CTX, CTX_OFF(budget));
-  x_rr(b, XW, 0x89, RDX, RCX); /* a3 = r3 */
-  x_rr(b, XW, 0x89, RSI, RDX); /* a2 = r2 */
-  x_rr(b, XW, 0x89, RDI, RSI); /* a1 = r1 */
-  x_rr(b, XW, 0x87, R8, R9);   /* a4 = r4, a5 = r5 */
-  x_rm(b, XW, 0x8b, RDI, J_CTX, CTX_OFF(env));
-  x_rm(b, 0, 0xc7, 0, RDI, (int32_t)offsetof(pq_bpf_env, insn));
-  x_u32(b, pc);
-  x_rm(b, 0, 0xc7, 0, RDI, (int32_t)offsetof(pq_bpf_env, helper));
-  x_u32(b, id);
+  unsigned live = c->call_live ? c->call_live[pc] : 0x7ff;
+  int keep_r9 = (live >> 9) & 1;
+  if (keep_r9)
+    x_rm(b, XW, 0x89, pq_jit_reg[9], J_CTX, CTX_OFF(r9));
+  x_rm(b, 0, 0xc7, 0, J_CTX, CTX_OFF(env.site));
+  x_u32(b, PQ_RUN_SITE(pc, id));
+  x_rm(b, XW, 0x8d, RDI, J_CTX, CTX_OFF(env));
   x_call_abs(b, (uint64_t)(uintptr_t)c->p->helper_fn[id]);
-  x_rm(b, XW, 0x8b, J_BUDGET, J_CTX, CTX_OFF(budget));
   x_rm(b, XW, 0x8b, J_BASE, J_CTX, CTX_OFF(base));
-  x_rm(b, XW, 0x8b, RCX, J_CTX, CTX_OFF(env));
-  x_rm(b, 0, 0x83, 7, RCX, (int32_t)offsetof(pq_bpf_env, faulted)); /* cmp dword, 0 */
+  if (keep_r9)
+    x_rm(b, XW, 0x8b, pq_jit_reg[9], J_CTX, CTX_OFF(r9));
+  x_rm(b, 0, 0x83, 7, J_CTX, CTX_OFF(env.faulted)); /* cmp dword, 0 */
   x_byte(b, 0);
-  size_t ok = x_jcc(b, CC_E);
-  x_rm(b, 0, 0xc7, 0, J_CTX, CTX_OFF(status));
-  x_u32(b, J_ST_HELPER);
-  x_patch_rel32(b, x_jmp(b), c->fault_exit);
-  x_patch_rel32(b, ok, b->len);
+  x_patch_rel32(b, x_jcc(b, CC_NE), c->helper_exit);
   for (int r = 1; r <= 5; r++)
-    x_rr(b, 0, 0x31, pq_jit_reg[r], pq_jit_reg[r]);
+    if (live & (1u << r))
+      x_rr(b, 0, 0x31, pq_jit_reg[r], pq_jit_reg[r]);
 }
 
 static void emit_call_local(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
@@ -242,7 +243,7 @@ static void emit_lddw(jit_comp *c, const pq_bpf_insn *in) {
   if (in->src != PQ_BPF_PSEUDO_REGION) {
     x_mov_imm(&c->b, d, v);
   } else if (v <= INT32_MAX) {
-    x_rm(&c->b, XW, 0x8d, d, J_BASE, (int32_t)v); /* lea d, [r11 + v] */
+    x_rm(&c->b, XW, 0x8d, d, J_BASE, (int32_t)v); /* lea d, [base + v] */
   } else {
     x_mov_imm(&c->b, d, v);
     x_rr(&c->b, XW, 0x01, J_BASE, d);
@@ -387,7 +388,8 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   c.b.p = pq_malloc(c.b.cap);
   if (!c.b.p)
     c.b.cap = 0;
-  if (c.func_off && c.insn_off && c.b.p && pq_jit_groups_init(&c) == 0) {
+  if (c.func_off && c.insn_off && c.b.p && pq_jit_groups_init(&c) == 0 &&
+      pq_jit_live_init(&c) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
       rc = map_code(j, &c.b);
@@ -401,6 +403,7 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.grouped);
   pq_free(c.target);
   pq_free(c.back);
+  pq_free(c.call_live);
   if (rc) {
     pq_jit_free(j);
     return rc;
@@ -454,12 +457,15 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
   memcpy(ctx.args, r->args, sizeof(ctx.args));
   ctx.fp = r->fp;
   ctx.run = r;
-  ctx.env = &r->env;
+  ctx.env = r->env;
   int (*tramp)(pq_jit_ctx *);
   void *code = p->jit->code;
   memcpy(&tramp, &code, sizeof(tramp)); /* POSIX: data and code pointers convert */
   int st = tramp(&ctx);
   r->budget = ctx.budget;
+  r->env.site = ctx.env.site;
+  r->env.faulted = ctx.env.faulted;
+  r->env.fault_addr = ctx.env.fault_addr;
   if (st == 0) {
     r->r0 = ctx.r0;
     return 0;
@@ -469,8 +475,10 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
     r->budget = 0;
     return pq_run_fault(r, PQUIC_ERR_BUDGET, ctx.fault_insn, 0, 0, 0);
   case J_ST_HELPER: {
-    int rc = pq_run_fault(r, PQUIC_ERR_HELPER, r->env.insn, r->env.fault_addr, 0, 0);
-    r->fault.helper = r->env.helper;
+    uint32_t site = r->env.site;
+    int rc = pq_run_fault(r, PQUIC_ERR_HELPER, site & ((1u << PQ_RUN_SITE_SHIFT) - 1),
+                          r->env.fault_addr, 0, 0);
+    r->fault.helper = site >> PQ_RUN_SITE_SHIFT;
     return rc;
   }
   case J_ST_RECORDED:

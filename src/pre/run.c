@@ -128,7 +128,7 @@ pq_bpf_instance *pq_bpf_env_instance(const pq_bpf_env *env) {
   return env ? env->inst : NULL;
 }
 uint32_t pq_bpf_env_insn(const pq_bpf_env *env) {
-  return env ? env->insn : 0;
+  return env ? env->site & ((1u << PQ_RUN_SITE_SHIFT) - 1) : 0;
 }
 
 void *pq_bpf_env_check(const pq_bpf_env *env, uint64_t addr, uint64_t len, unsigned access) {

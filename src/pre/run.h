@@ -13,11 +13,17 @@ struct pq_bpf_env {
   const pq_bpf_region *lent;
   size_t nlent;
   void *user;
-  uint32_t insn;   /* call instruction being served */
-  uint32_t helper; /* helper id being served */
-  int faulted;     /* set by pq_bpf_env_fault */
+  int faulted; /* set by pq_bpf_env_fault */
   uint64_t fault_addr;
+  uint32_t site; /* call being served: instruction | helper id << PQ_RUN_SITE_SHIFT */
 };
+
+/* One 32-bit store names the call a helper serves (the JIT writes it as an
+ * immediate): instruction indices fit in 20 bits, helper ids in 12. */
+#define PQ_RUN_SITE_SHIFT 20
+#define PQ_RUN_SITE(insn, helper) ((uint32_t)(insn) | (uint32_t)(helper) << PQ_RUN_SITE_SHIFT)
+_Static_assert(PQ_BPF_MAX_INSNS <= (1u << PQ_RUN_SITE_SHIFT), "instruction index fits the site");
+_Static_assert(PQ_BPF_MAX_HELPER_ID < (1u << (32 - PQ_RUN_SITE_SHIFT)), "helper id fits the site");
 
 typedef struct pq_run {
   pq_bpf_env env;
