@@ -333,8 +333,11 @@ static void close_all(server *s, uint64_t now) {
 /* Shutdown is over once every connection is closing or draining and the
  * CONNECTION_CLOSE frames are with the kernel: the closing period's only
  * use, answering late packets with the close again, is not worth keeping
- * the process for. */
+ * the process for. With --monitor, once every connection is closed (within
+ * the grace period), so that their final reports are sent. */
 static int shutdown_done(const server *s) {
+  if (s->monitor.target && s->conns)
+    return 0; /* --monitor: final reports go out when connections are closed */
   for (const sconn *c = s->conns; c; c = c->next)
     if (!c->closing)
       return 0;

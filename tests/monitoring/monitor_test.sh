@@ -40,6 +40,15 @@ wait_for() {
   die "$1 never showed /$2/"
 }
 
+# wait_count FILE REGEX N: until N lines of FILE match (10 s at most).
+wait_count() {
+  for _ in $(seq 200); do
+    [[ $(grep -Ec -- "$2" "$1" 2>/dev/null) -ge $3 ]] && return 0
+    sleep 0.05
+  done
+  die "$1 never had $3 lines matching /$2/"
+}
+
 # Starts the collector; sets MPORT (UDP) and HPORT (HTTP).
 start_monitor() {
   "$MONITOR" --listen 127.0.0.1:0 --prometheus 127.0.0.1:0 "$@" >monitor.out 2>monitor.err &
@@ -128,9 +137,24 @@ EOF
   grep -q "\"bytes_sent\":$sent," <(grep '"kind":"close","role":"server"' monitor.out) ||
     die "server bytes_sent $sent differs from its close report"
   [[ $(metrics /other -o /dev/null -w '%{http_code}') == 404 ]] || die "404"
+  # A server stopped during a transfer still sends its final report (the
+  # connection closed by its application); the client's says peer.
+  "$PQUIC" client --insecure --quiet --discard --monitor "127.0.0.1:$MPORT" \
+    "https://127.0.0.1:$PORT/100000000000" >client2.out 2>client2.err &
+  CLIENT_PID=$!
+  PIDS+=("$CLIENT_PID")
+  wait_count monitor.out '"kind":"handshake","role":"server"' 2
+  sleep 0.3 # under way
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || die "server exit"
+  wait "$CLIENT_PID" && die "the client's download should have failed"
   grep -Eq 'monitoring: [0-9]+ reports forwarded, 0 not sent' server.err || die "server counts"
+  wait_count monitor.out '"kind":"close","role":"server"' 2
+  wait_count monitor.out '"kind":"close","role":"client"' 2
+  grep '"kind":"close","role":"server"' monitor.out | tail -1 | grep -q '"close":"application"' ||
+    die "the server's last close report"
+  grep '"kind":"close","role":"client"' monitor.out | tail -1 | grep -q '"close":"peer"' ||
+    die "the client's last close report"
   stop_monitor
   grep -q 'pquic-monitor: .* 0 dropped' monitor.err || die "collector summary"
   ;;
