@@ -1,14 +1,17 @@
 /* org.pquic.monitoring (see manifest and monitoring_report.h).
  *
- * Counters are kept by observers of the operations that change them, at
- * the same points where the core counts its own statistics, so both agree
- * exactly at any report: bytes received when a datagram reaches the
- * connection, packets received when a decrypted packet's frames are about
- * to be processed, packets and bytes sent per packet recorded as sent,
- * losses when declared. RTT, window, flight and stream bytes are read from
- * the path in use when a report is built. Reports are pushed only from
- * points outside the building of a datagram, where the core's per-datagram
- * byte count is settled. */
+ * Counters the core does not keep, or keeps differently, are recorded by
+ * observers of the operations that change them, at the points where the
+ * core counts its own statistics, so both agree exactly at any report:
+ * bytes received when a datagram reaches the connection, packets received
+ * (and out of order) when a decrypted packet's frames are about to be
+ * processed, losses and retransmissions when declared, spurious losses,
+ * window samples, streams, the handshake and the closing. Packets and
+ * bytes sent, RTT, window, flight and stream bytes are read from the
+ * connection when a report is built: an observer of every packet sent
+ * would cost the sender a pluglet run per packet for a count the core
+ * already keeps. Reports are pushed only from points outside the building
+ * of a datagram, where the core's per-datagram byte count is settled. */
 #include "pquic_plugin.h"
 
 #include "monitoring_report.h"
@@ -52,9 +55,12 @@ static void put64(uint8_t *p, uint64_t v) {
   }
 }
 
-/* Reads the figures kept by the core (path in use, stream bytes) into v. */
+/* Reads the figures kept by the core (packets and bytes sent, the path in
+ * use, stream bytes) into v. */
 static void snapshot(mon_state *s) {
   uint64_t *v = s->v;
+  v[MON_F_PACKETS_SENT] = pl_get_cnx(PQF_CNX_PACKETS_SENT);
+  v[MON_F_BYTES_SENT] = pl_get_cnx(PQF_CNX_BYTES_SENT);
   uint64_t path = pl_get_cnx(PQF_CNX_ACTIVE_PATH);
   v[MON_F_RTT_MIN_US] = pl_get_path(path, PQF_PATH_MIN_RTT);
   v[MON_F_RTT_SMOOTHED_US] = pl_get_path(path, PQF_PATH_SMOOTHED_RTT);
@@ -161,16 +167,6 @@ PLUGLET(mon_packet_in) {
       s->next_periodic_us = now + s->interval_us;
       report(s, MON_KIND_PERIODIC, 0);
     }
-  }
-  return 0;
-}
-
-/* packet_sent(sent) */
-PLUGLET(mon_packet_sent) {
-  mon_state *s = state();
-  if (s) {
-    s->v[MON_F_PACKETS_SENT]++;
-    s->v[MON_F_BYTES_SENT] += pl_get_sent(args->in[0], PQF_SENT_SIZE);
   }
   return 0;
 }
