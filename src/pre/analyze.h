@@ -17,6 +17,7 @@
 enum {
   PQ_INSN_SAFE = 1,      /* in bounds on every path: no run-time check */
   PQ_INSN_LENT_HINT = 2, /* the pointer came from an argument: try lent memory first */
+  PQ_INSN_HOISTED = 4,   /* checked by its loop's entry (loops.h) in the loop's fast copy */
 };
 
 /* Abstract value of a register. */

@@ -8,8 +8,9 @@
 int pq_jit_supported(void);
 
 /* Compiles a verified program (`unchecked`: without bounds checks, honoured
- * only in benchmark builds). Errors: UNSUPPORTED, NOMEM, JIT. */
-int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out);
+ * only in benchmark builds); marks the accesses it hoists out of loops in
+ * the instructions' analysis flags. Errors: UNSUPPORTED, NOMEM, JIT. */
+int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out);
 
 void pq_jit_free(pq_jit *j);
 

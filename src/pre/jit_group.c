@@ -107,8 +107,8 @@ static int written(const pq_bpf_insn *in) {
   return -1;
 }
 
-static int needs_check(const pq_bpf_insn *in, int base) {
-  return base >= 0 && base != 10 && !(in->pad & PQ_INSN_SAFE);
+static int needs_check(const jit_comp *c, const pq_bpf_insn *in, int base, uint32_t pc) {
+  return base >= 0 && base != 10 && !(in->pad & PQ_INSN_SAFE) && !pq_jit_hoisted(c, in, pc);
 }
 
 /* Calls, exits, unconditional jumps and atomics end a group. A conditional
@@ -129,9 +129,9 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   /* Groups never overlap: a slow copy resumes after its group's last
    * member, which must not be inside another group (whose hull check would
    * then be skipped). */
-  if (c->ngroups && c->groups[c->ngroups - 1].last >= first)
+  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last >= first)
     return;
-  if (c->grouped[first] || !needs_check(in0, base))
+  if (c->grouped[first] || !needs_check(c, in0, base, first))
     return;
   int32_t lo = in0->off, hi = in0->off + (int32_t)pq_bpf_size_bytes(in0->code);
   int write = BPF_CLASS(in0->code) != BPF_LDX, members = 1;
@@ -139,9 +139,9 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   if (written(in0) != base) { /* a load into its own base register ends it */
     for (uint32_t pc = first + 1; pc < end && pc < first + MAX_SPAN; pc++) {
       const pq_bpf_insn *in = &p->insns[pc];
-      if (c->target[pc] || stops(in))
+      if (c->target[pc] || stops(in) || (c->copy && !pq_loops_in(&c->loops, c->copy - 1, pc)))
         break;
-      if (access_base(in) == base && needs_check(in, base)) {
+      if (access_base(in) == base && needs_check(c, in, base, pc)) {
         int32_t l = lo < in->off ? lo : in->off;
         int32_t h = in->off + (int32_t)pq_bpf_size_bytes(in->code);
         h = hi > h ? hi : h;
@@ -173,7 +173,7 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   }
   for (uint32_t pc = first; pc <= last; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
-    if (access_base(in) == base && needs_check(in, base))
+    if (access_base(in) == base && needs_check(c, in, base, pc))
       c->grouped[pc] = 1;
   }
   /* The hull check: a stub per group would do the same work as the copy, so
@@ -194,8 +194,10 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
 }
 
 void pq_jit_group_close(jit_comp *c, uint32_t pc) {
-  if (c->ngroups && c->groups[c->ngroups - 1].last == pc) /* an access, never an LDDW half */
-    c->groups[c->ngroups - 1].resume = c->b.len;
+  /* only a group of the code being emitted (a loop's copy emits the same
+   * slots again: the ordinary code's groups are closed already) */
+  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last == pc)
+    c->groups[c->ngroups - 1].resume = c->b.len; /* an access, never an LDDW half */
 }
 
 void pq_jit_slow_copies(jit_comp *c) {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "pre/jit.h"
+#include "pre/loops.h"
 #include "pre/x86.h"
 
 #define J_CTX R12
@@ -40,6 +41,8 @@ typedef struct pq_jit_ctx {
   uint64_t lent_wlim[4]; /* and for writes (0 when read-only) */
   uint64_t budget;       /* at entry and exit (r15 in between) */
   uint64_t r9;           /* BPF r9 while a helper runs */
+  uint64_t tmp[3];       /* loop pads: iterations, span, start address */
+  uint64_t lent_plim[4]; /* loop pads: first lent region length if access mask i is allowed */
   uint64_t saved_rsp;    /* the trampoline's stack pointer, for fault exits */
   uint64_t target;       /* native address of the entry function */
   uint64_t args[5];
@@ -51,7 +54,8 @@ typedef struct pq_jit_ctx {
 } pq_jit_ctx;
 
 #define J_CTX_BIAS 128
-_Static_assert(offsetof(pq_jit_ctx, r9) < 2 * J_CTX_BIAS, "hot fields within disp8 of r12");
+_Static_assert(offsetof(pq_jit_ctx, lent_plim) + 32 <= 2 * J_CTX_BIAS,
+               "hot fields within disp8 of r12");
 
 enum {
   J_ST_OK = 0,
@@ -90,11 +94,14 @@ typedef struct jit_group {
  * start): the JIT charges the budget on them. Every cycle has one. */
 enum { BACK_TAKEN = 1, BACK_FALL = 2 };
 
-/* A jump to a BPF instruction, patched once every instruction is placed. */
+/* A jump, patched once everything is placed: to a slot's code, a
+ * function, a slot's code in its loop's fast copy, or a loop's pad. */
+enum { FIX_SLOT, FIX_FUNC, FIX_COPY, FIX_PAD };
+
 typedef struct jit_fix {
   size_t at;
-  uint32_t target;
-  uint8_t func; /* target is a function index (calls), not a slot */
+  uint32_t target; /* slot, function or loop index */
+  uint8_t kind;    /* FIX_* */
 } jit_fix;
 
 typedef struct jit_comp {
@@ -112,6 +119,11 @@ typedef struct jit_comp {
   uint8_t *target;     /* per slot: a jump target (groups end before one) */
   uint8_t *back;       /* per slot: BACK_* edges that close a loop */
   int slow;            /* emitting a slow copy: every access checked */
+  pq_loops loops;      /* versioned loops (loops.h) */
+  size_t *pad_off;     /* per loop: its pad */
+  uint32_t *copy_off;  /* per slot: its code in its loop's fast copy */
+  uint32_t copy;       /* emitting the fast copy of loop copy - 1; 0 otherwise */
+  size_t group_floor;  /* groups below this index belong to other code */
   uint16_t *call_live; /* per call slot: registers live after it (bit i: r_i) */
   size_t fault_exit;   /* offset of the common fault exit */
   size_t helper_exit;  /* sets the helper-fault status, then the fault exit */
@@ -122,9 +134,29 @@ typedef struct jit_comp {
 
 extern const uint8_t pq_jit_reg[11];
 
-/* Records a stub request; returns its index (or 0 on NOMEM: comp->oom). */
+/* Records a stub request; returns its index (or SIZE_MAX on NOMEM: comp->oom). */
 size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s);
-void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func);
+void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int kind);
+/* A jump from slot src to slot target: the fast copy's code while in it,
+ * a loop's pad when entering a versioned loop, the slot's code otherwise. */
+void pq_jit_jump_fix(jit_comp *c, size_t at, uint32_t src, uint32_t target);
+
+/* Loop versioning (jit_loops.c): finds the loops and marks the hoisted
+ * accesses of p (NOMEM), the loop whose
+ * header is slot pc (index + 1, or 0), its pad (the entry checks, `inline`
+ * when its failure may fall into the header's ordinary code), its fast
+ * copy; whether an access at pc needs no check here. */
+int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p);
+uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc);
+void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad);
+void pq_jit_copy(jit_comp *c, uint32_t loop);
+int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+/* Called from a pad: 1 when [lo, lo + span) lies in the instance region or
+ * in one lent region allowing `access`. */
+int pq_jit_hull_ok(pq_jit_ctx *ctx, uint64_t lo, uint64_t span, uint32_t access);
+
+/* 1 when the code just emitted for the n slots at pc can fall through. */
+int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n);
 
 /* Code for the instruction at slot pc, fused with the next one or two when a
  * single x86 instruction does both (a copy then an add: lea). Returns the

@@ -28,7 +28,7 @@ size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t of
   if (c->unchecked)
     return SIZE_MAX; /* benchmark builds only: measures what the checks cost */
 #endif
-  if (bpf_base == 10 || (in->pad & PQ_INSN_SAFE))
+  if (bpf_base == 10 || (in->pad & PQ_INSN_SAFE) || pq_jit_hoisted(c, in, pc))
     return SIZE_MAX;
   xbuf *b = &c->b;
   int base = pq_jit_reg[bpf_base], lent_first = (in->pad & PQ_INSN_LENT_HINT) != 0;

@@ -49,7 +49,7 @@ size_t pq_jit_add_stub(jit_comp *c, const jit_stub *s) {
   return c->nstubs++;
 }
 
-void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func) {
+void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int kind) {
   if (c->nfixes == c->capfixes) {
     size_t cap = c->capfixes ? c->capfixes * 2 : 64;
     jit_fix *n = pq_realloc(c->fixes, cap * sizeof(*n));
@@ -60,7 +60,7 @@ void pq_jit_add_fix(jit_comp *c, size_t at, uint32_t target, int func) {
     c->fixes = n;
     c->capfixes = cap;
   }
-  c->fixes[c->nfixes++] = (jit_fix){at, target, (uint8_t)func};
+  c->fixes[c->nfixes++] = (jit_fix){at, target, (uint8_t)kind};
 }
 
 /* int tramp(pq_jit_ctx *ctx): loads the BPF registers, calls the entry
@@ -180,10 +180,19 @@ static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
     emit_charge(c, pc); /* closes a loop (charged on both ways: never more than the
                            interpreter, which charges the jump itself) */
   if (pq_bpf_is_ja(in)) {
-    pq_jit_add_fix(c, x_jmp(b), target, 0);
+    pq_jit_jump_fix(c, x_jmp(b), pc, target);
     return;
   }
-  pq_jit_add_fix(c, x_jcc(b, emit_compare(c, in)), target, 0);
+  pq_jit_jump_fix(c, x_jcc(b, emit_compare(c, in)), pc, target);
+}
+
+/* 1 when slots pc..pc+n-1 are emitted together: in a loop's fast copy,
+ * all of them belong to that loop. */
+static int same_code(const jit_comp *c, uint32_t pc, uint32_t n) {
+  for (uint32_t k = 1; c->copy && k < n; k++)
+    if (!pq_loops_in(&c->loops, c->copy - 1, pc + k))
+      return 0;
+  return 1;
 }
 
 /* "if cond goto +1; goto T" (a loop latch as clang lays it out): one jump on
@@ -192,12 +201,12 @@ static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
 static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *a = &c->p->insns[pc];
   if (!pq_bpf_is_jump(a) || pq_bpf_is_ja(a) || pq_bpf_jump_target(a, pc) != (int64_t)pc + 2 ||
-      pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1))
+      pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1) || !same_code(c, pc, 2))
     return 0;
   uint32_t target = (uint32_t)pq_bpf_jump_target(a + 1, pc + 1);
   if ((c->back[pc] & BACK_TAKEN) || (c->back[pc + 1] & BACK_TAKEN))
     emit_charge(c, pc + 1); /* one of the two edges closes a loop */
-  pq_jit_add_fix(c, x_jcc(&c->b, emit_compare(c, a) ^ 1), target, 0);
+  pq_jit_jump_fix(c, x_jcc(&c->b, emit_compare(c, a) ^ 1), pc + 1, target);
   return 1;
 }
 
@@ -233,7 +242,7 @@ static void emit_call_local(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   emit_charge(c, pc);
   x_alu_ri(b, XW, 5, RBP, (int32_t)PQ_BPF_STACK_FRAME);
   uint32_t target = (uint32_t)((int64_t)pc + 1 + in->imm);
-  pq_jit_add_fix(c, x_call(b), pq_bpf_func_of(c->p, target), 1);
+  pq_jit_add_fix(c, x_call(b), pq_bpf_func_of(c->p, target), FIX_FUNC);
   x_alu_ri(b, XW, 0, RBP, (int32_t)PQ_BPF_STACK_FRAME);
 }
 
@@ -255,7 +264,7 @@ static void emit_lddw(jit_comp *c, const pq_bpf_insn *in) {
 static uint32_t try_fuse(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *a = &c->p->insns[pc];
   if (a->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !a->off && pc + 1 < f->end &&
-      !c->target[pc + 1]) {
+      !c->target[pc + 1] && same_code(c, pc, 2)) {
     const pq_bpf_insn *n = a + 1;
     int d = pq_jit_reg[a->dst], s = pq_jit_reg[a->src];
     if (n->dst != a->dst)
@@ -271,7 +280,7 @@ static uint32_t try_fuse(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
     return 0;
   }
   if (a->code == BPF_LDDW && a->src == PQ_BPF_PSEUDO_REGION && pq_bpf_lddw_imm(a) <= INT32_MAX &&
-      pc + 2 < f->end && !c->target[pc + 2]) {
+      pc + 2 < f->end && !c->target[pc + 2] && same_code(c, pc, 3)) {
     const pq_bpf_insn *n = a + 2;
     if (n->code == (BPF_ALU64 | BPF_ADD | BPF_X) && n->dst == a->dst && n->src != a->dst) {
       x_lea_sib(&c->b, pq_jit_reg[a->dst], J_BASE, pq_jit_reg[n->src], (int32_t)pq_bpf_lddw_imm(a));
@@ -327,30 +336,59 @@ static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   return 1;
 }
 
+/* 1 when the code of the instruction(s) just emitted can fall through. */
+int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  return n > 1 || !(in->code == (BPF_JMP | BPF_EXIT) || pq_bpf_is_ja(in));
+}
+
+static void compile_func(jit_comp *c, uint32_t f) {
+  const pq_bpf_func *fn = &c->p->funcs[f];
+  c->func = f;
+  c->func_off[f] = (uint32_t)c->b.len;
+  c->group_floor = c->ngroups;
+  emit_prologue(c, fn);
+  uint32_t prev = UINT32_MAX; /* the instruction that may fall into pc */
+  int prev_falls = 1;
+  for (uint32_t pc = fn->start; pc < fn->end;) {
+    uint32_t l = pq_jit_loop_at(c, pc);
+    /* A pad placed just before its header, unless the loop itself falls in. */
+    if (l && !(prev != UINT32_MAX && prev_falls && pq_loops_in(&c->loops, l - 1, prev)))
+      pq_jit_pad(c, l - 1, 1);
+    c->insn_off[pc] = (uint32_t)c->b.len;
+    pq_jit_group_open(c, pc);
+    uint32_t n = pq_jit_insn(c, fn, pc);
+    for (uint32_t k = 1; k < n; k++) /* never jump targets */
+      c->insn_off[pc + k] = (uint32_t)c->b.len;
+    for (uint32_t k = 0; k < n; k++)
+      pq_jit_group_close(c, pc + k);
+    prev = pc;
+    prev_falls = pq_jit_falls(c, pc, n);
+    pc += n;
+  }
+  for (uint32_t l = 0; l < c->loops.n; l++) {
+    if (c->loops.v[l].func != f)
+      continue;
+    if (c->pad_off[l] == SIZE_MAX)
+      pq_jit_pad(c, l, 0);
+    pq_jit_copy(c, l);
+  }
+}
+
 static void compile(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   emit_trampoline(c);
-  for (uint32_t f = 0; f < p->nfuncs; f++) {
-    const pq_bpf_func *fn = &p->funcs[f];
-    c->func = f;
-    c->func_off[f] = (uint32_t)c->b.len;
-    emit_prologue(c, fn);
-    for (uint32_t pc = fn->start; pc < fn->end;) {
-      c->insn_off[pc] = (uint32_t)c->b.len;
-      pq_jit_group_open(c, pc);
-      uint32_t n = pq_jit_insn(c, fn, pc);
-      for (uint32_t k = 1; k < n; k++) /* never jump targets */
-        c->insn_off[pc + k] = (uint32_t)c->b.len;
-      for (uint32_t k = 0; k < n; k++)
-        pq_jit_group_close(c, pc + k);
-      pc += n;
-    }
-  }
+  for (uint32_t f = 0; f < p->nfuncs; f++)
+    compile_func(c, f);
   pq_jit_slow_copies(c);
   pq_jit_stubs(c);
   for (size_t i = 0; i < c->nfixes; i++) {
     const jit_fix *x = &c->fixes[i];
-    x_patch_rel32(&c->b, x->at, x->func ? c->func_off[x->target] : c->insn_off[x->target]);
+    size_t to = x->kind == FIX_FUNC   ? c->func_off[x->target]
+                : x->kind == FIX_COPY ? c->copy_off[x->target]
+                : x->kind == FIX_PAD  ? c->pad_off[x->target]
+                                      : c->insn_off[x->target];
+    x_patch_rel32(&c->b, x->at, to);
   }
 }
 
@@ -371,7 +409,7 @@ static int map_code(pq_jit *j, const xbuf *b) {
   return 0;
 }
 
-int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
+int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   *out = NULL;
   pq_jit *j = pq_calloc(1, sizeof(*j));
   jit_comp c;
@@ -389,7 +427,7 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   if (!c.b.p)
     c.b.cap = 0;
   if (c.func_off && c.insn_off && c.b.p && pq_jit_groups_init(&c) == 0 &&
-      pq_jit_live_init(&c) == 0) {
+      pq_jit_live_init(&c) == 0 && pq_jit_loops_init(&c, p) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
       rc = map_code(j, &c.b);
@@ -404,6 +442,9 @@ int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.target);
   pq_free(c.back);
   pq_free(c.call_live);
+  pq_free(c.pad_off);
+  pq_free(c.copy_off);
+  pq_loops_free(&c.loops);
   if (rc) {
     pq_jit_free(j);
     return rc;
@@ -451,6 +492,8 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
     ctx.lent_base = (uint64_t)(uintptr_t)g->base;
     set_limits(ctx.lent_rlim, g->len, (g->flags & PQ_BPF_REGION_READ) != 0);
     set_limits(ctx.lent_wlim, g->len, (g->flags & PQ_BPF_REGION_WRITE) != 0);
+    for (unsigned m = 1; m < 4; m++)
+      ctx.lent_plim[m] = (g->flags & m) == m ? g->len : 0;
   }
   ctx.budget = r->budget;
   ctx.target = (uint64_t)(uintptr_t)(p->jit->code + p->jit->func_off[func]);
@@ -494,7 +537,7 @@ int pq_jit_supported(void) {
   return 0;
 }
 
-int pq_jit_compile(const pq_bpf_prog *p, int unchecked, pq_jit **out) {
+int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   (void)p, (void)unchecked;
   *out = NULL;
   return PQUIC_ERR_UNSUPPORTED;

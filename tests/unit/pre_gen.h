@@ -10,7 +10,9 @@
  * r8 = loop counter; the generator never writes them. Statements: every ALU
  * operation, loads/stores/atomics through the context, the heap, the stack
  * and computed pointers (sometimes out of bounds or misaligned), forward
- * conditional blocks, bounded loops (rarely endless), local calls, helper
+ * conditional blocks, bounded loops counting down or up (rarely endless)
+ * with accesses indexed by the counter (which the JIT checks once per loop
+ * entry; sometimes an iteration leaves the memory), local calls, helper
  * calls (rarely faulting), 64-bit immediates and region addresses.
  */
 #ifndef PQ_TESTS_PRE_GEN_H
@@ -37,6 +39,7 @@ typedef struct pg {
   size_t len;
   int full;
   int nfuncs, func, depth, in_loop;
+  int loop_max; /* largest value the loop counter r8 takes in the current loop */
   size_t fstart[4];
   size_t calls[64];
   int callee[64];
@@ -211,6 +214,37 @@ static inline void pg_burst(pg *g) {
   }
 }
 
+/* In a loop: an access at base + (r8 << sh) + off, mostly in bounds for
+ * every value of the counter, sometimes past the end (or the start) for
+ * some of them. */
+static inline void pg_indexed(pg *g) {
+  uint8_t t = pg_scratch[pg_below(g, 6)]; /* not r9 */
+  unsigned sh = pg_below(g, 4);
+  uint8_t sz = pg_sizes[pg_below(g, 4)];
+  int w = (int)pq_bpf_size_bytes(sz), heap = pg_below(g, 2) != 0;
+  int size = heap ? PG_HEAP : PG_CTX, room = size - w - (g->loop_max << sh);
+  int16_t off;
+  uint32_t edge = pg_below(g, 8);
+  if (edge == 0)
+    off = (int16_t)(room + 1 + (int)pg_below(g, 4)); /* the last iterations leave */
+  else if (edge == 1)
+    off = (int16_t)(-(int)pg_below(g, 3) - 1); /* the first ones start before */
+  else
+    off = (int16_t)(room > 0 ? (int)pg_below(g, (uint32_t)room + 1) : 0);
+  pg_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, t, 8, 0, 0);
+  if (sh)
+    pg_emit(g, BPF_ALU64 | BPF_LSH, t, 0, 0, (int32_t)sh);
+  pg_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 9, heap ? 7 : 6, 0, 0);
+  pg_emit(g, BPF_ALU64 | BPF_ADD | BPF_X, 9, t, 0, 0);
+  uint32_t kind = pg_below(g, 3);
+  if (kind == 0)
+    pg_emit(g, BPF_LDX | BPF_MEM | sz, pg_dst(g), 9, off, 0);
+  else if (kind == 1)
+    pg_emit(g, BPF_STX | BPF_MEM | sz, 9, pg_src(g), off, 0);
+  else
+    pg_emit(g, BPF_ST | BPF_MEM | sz, 9, 0, off, pg_imm(g));
+}
+
 static inline void pg_block(pg *g, int n);
 
 static inline void pg_cond(pg *g) {
@@ -238,10 +272,42 @@ static inline void pg_cond(pg *g) {
     g->out[at].off = (int16_t)(g->len - at - 1);
 }
 
+/* A loop up from r8 = start by `step` while r8 < k (or <=, or signed), in
+ * one of clang's latch shapes. */
+static inline void pg_loop_up(pg *g) {
+  int32_t start = (int32_t)pg_below(g, 2), step = 1 + (int32_t)pg_below(g, 2);
+  int32_t k = start + 1 + (int32_t)pg_below(g, 7);
+  static const uint8_t ops[] = {BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
+  uint8_t op = ops[pg_below(g, 4)];
+  g->loop_max = k + ((op == BPF_JLE || op == BPF_JSLE) ? step : step - 1);
+  pg_emit(g, BPF_ALU64 | BPF_MOV, 8, 0, 0, start);
+  size_t top = g->len;
+  g->in_loop = 1;
+  g->depth++;
+  pg_block(g, 1 + (int)pg_below(g, 4));
+  g->depth--;
+  g->in_loop = 0;
+  pg_emit(g, BPF_ALU64 | BPF_ADD, 8, 0, 0, step);
+  if (pg_below(g, 2)) {
+    pg_emit(g, BPF_JMP | op, 8, 0, (int16_t)(top - g->len - 1), k);
+  } else { /* if r8 >= k goto +1; goto top (the opposite test skips the jump back) */
+    static const uint8_t neg[] = {BPF_JGE, BPF_JGT, BPF_JSGE, BPF_JSGT};
+    uint32_t i = op == BPF_JLT ? 0 : op == BPF_JLE ? 1 : op == BPF_JSLT ? 2 : 3;
+    pg_emit(g, BPF_JMP | neg[i], 8, 0, 1, k);
+    pg_emit(g, BPF_JMP | BPF_JA, 0, 0, (int16_t)(top - g->len - 1), 0);
+  }
+}
+
 static inline void pg_loop(pg *g) {
   int endless = pg_below(g, 24) == 0;
+  if (!endless && pg_below(g, 2)) {
+    pg_loop_up(g);
+    return;
+  }
+  int32_t k = 1 + (int32_t)pg_below(g, 6);
+  g->loop_max = endless ? 8 : k;
   if (!endless)
-    pg_emit(g, BPF_ALU64 | BPF_MOV, 8, 0, 0, 1 + (int32_t)pg_below(g, 6));
+    pg_emit(g, BPF_ALU64 | BPF_MOV, 8, 0, 0, k);
   size_t top = g->len;
   g->in_loop = 1;
   g->depth++;
@@ -311,6 +377,8 @@ static inline void pg_stmt(pg *g) {
     pg_lddw(g);
   else if (k == 18)
     pg_burst(g);
+  else if (k == 19 && g->in_loop)
+    pg_indexed(g);
   else
     pg_alu(g);
 }
