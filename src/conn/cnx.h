@@ -196,6 +196,8 @@ struct pquic_cnx {
   uint8_t idle_armed_by_send;  /* restarted by a send since the last receipt */
   uint64_t close_deadline;
   uint64_t last_wake;          /* value last reported to the endpoint */
+  uint64_t send_not_before;    /* output produced nothing: sending waits (pq_cnx_output) */
+  uint64_t send_backoff;       /* its current delay, 0 after a datagram went out */
 
   /* closing */
   uint64_t close_error;

@@ -436,7 +436,7 @@ PQ_OPIMPL uint64_t opimpl_prepare_datagram(pq_cnx *cnx, pq_path *path, uint8_t *
 }
 PQ_OP_ADAPTER(prepare_datagram)
 
-int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_send_info *info) {
+static int cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_send_info *info) {
   cnx->now = now;
   pq_cnx_run_timers(cnx, now);
   if (cnx->state == PQ_CNX_CLOSED || cnx->state == PQ_CNX_DRAINING || cnx->op.fault)
@@ -511,6 +511,27 @@ int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_sen
   info->count = count;
   info->ecn = cnx->batch_ecn;
   return (int)total;
+}
+
+/* A connection that asks to send now but produces nothing (an allocation
+ * that keeps failing, a pluglet that writes nothing) would have its caller
+ * spin on output and next_wake: sending is then put off, 1 ms doubling up
+ * to 64 ms, until a datagram goes out. Timers are not put off. */
+#define SEND_BACKOFF_MIN_US 1000
+#define SEND_BACKOFF_MAX_US 64000
+
+int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_send_info *info) {
+  int n = cnx_output(cnx, now, buf, cap, info);
+  if (n > 0) {
+    cnx->send_backoff = 0;
+    cnx->send_not_before = 0;
+  } else if (n == 0 && cnx->state != PQ_CNX_CLOSED && !cnx->op.fault &&
+             pq_op_next_wake_time(cnx) <= now) {
+    uint64_t b = cnx->send_backoff ? cnx->send_backoff * 2 : SEND_BACKOFF_MIN_US;
+    cnx->send_backoff = b < SEND_BACKOFF_MAX_US ? b : SEND_BACKOFF_MAX_US;
+    cnx->send_not_before = now + cnx->send_backoff;
+  }
+  return n;
 }
 
 PQ_OP_DEFAULTS(packet_out, PQ_OP_DEFAULT(select_packet_epoch), PQ_OP_DEFAULT(select_sending_path),

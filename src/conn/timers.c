@@ -84,6 +84,7 @@ void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now) {
 }
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
   if (cnx->state == PQ_CNX_CLOSED || cnx->op.fault)
@@ -96,11 +97,12 @@ PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
   uint64_t hs = cnx->ep->cfg.settings.handshake_timeout_us;
   if (hs && !cnx->handshake_complete)
     t = min64(t, cnx->created + hs);
-  uint64_t now = cnx->now;
+  /* What is sent "now" waits while output is backing off (pq_cnx_output). */
+  uint64_t now = cnx->now > cnx->send_not_before ? cnx->now : cnx->send_not_before;
   pq_path *path = pq_cnx_active_path(cnx);
   int can_send = pq_op_check_amplification_limit(cnx, path) > 0;
   if (cnx->state == PQ_CNX_CLOSING)
-    return cnx->close_pending && can_send ? now : cnx->close_deadline;
+    return cnx->close_pending && can_send ? min64(now, cnx->close_deadline) : cnx->close_deadline;
   t = min64(t, cnx->loss_timer);
   for (uint32_t i = 0; i < cnx->n_paths; i++)
     t = min64(t, cnx->paths[i].validation_deadline);
@@ -111,14 +113,14 @@ PQ_OPIMPL uint64_t opimpl_next_wake_time(pq_cnx *cnx) {
     if (sp->discarded || !cnx->wkeys_ok[pq_epoch_level(e)])
       continue;
     if (sp->ack_pending)
-      t = min64(t, sp->ack_now ? now : sp->ack_deadline);
+      t = min64(t, sp->ack_now ? now : max64(sp->ack_deadline, now));
     pq_sendbuf_range r;
     if (sp->probe_pending || pq_sendbuf_next(&sp->crypto_out, UINT64_MAX, 1, &r))
-      return now;
+      return min64(t, now);
   }
   if (cnx->wkeys_ok[pq_cnx_app_write_level(cnx)] && pq_cnx_has_pending(cnx) &&
       pq_op_cc_available(cnx, path) > 0)
-    t = min64(t, pq_op_pacing_next_send_time(cnx, path, path->max_udp_payload, now));
+    t = min64(t, max64(pq_op_pacing_next_send_time(cnx, path, path->max_udp_payload, cnx->now), now));
   return t;
 }
 PQ_OP_ADAPTER(next_wake_time)
