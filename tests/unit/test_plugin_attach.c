@@ -3,7 +3,7 @@
  * same compiled plugin for the same bundle, each connection gets its own
  * region of the manifest's size, observers count exactly what the core
  * counts, and external operations and push_message reach the app. */
-#include "plugin_pair.h"
+#include "pair.h"
 
 #ifdef PQUIC_DIRECT_OPS /* the tests pluglets must act in are left out */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -85,7 +85,7 @@ static void counts_what_the_core_counts(void **state) {
   pair_run(&c, &s, &now, pair_handshaken);
   assert_true(s.handshake_done);
   assert_int_equal(pquic_cnx_plugin_memory(s.cnx), 16 * 1024);
-  pair_transfer(&c, &s, &now, 300000);
+  pair_transfer(&c, &s, &now, 300000, NULL);
   assert_int_equal(s.received, 300000);
 
   pquic_cnx *cnxs[2] = {c.cnx, s.cnx};
@@ -152,7 +152,7 @@ static void detach_and_reattach(void **state) {
   assert_int_equal(pquic_plugin_attach(c.cnx, p, err, sizeof err), 0);
   get_counters(c.cnx, &sc);
   assert_int_equal(sc.sent_packets, 0);
-  pair_transfer(&c, &s, &now, 50000);
+  pair_transfer(&c, &s, &now, 50000, NULL);
   get_counters(c.cnx, &sc);
   assert_true(sc.sent_packets > 10);
   pair_free(&c);

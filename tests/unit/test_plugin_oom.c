@@ -2,7 +2,7 @@
  * detaching a plugin: every call fails cleanly or succeeds, nothing
  * leaks (the sanitizer build checks), and once memory is back the same
  * endpoint loads and attaches normally. */
-#include "plugin_pair.h"
+#include "pair.h"
 
 #include "common/alloc.h"
 

@@ -3,7 +3,7 @@
  * instances, replace conflicts (all or nothing), run_protoop's checks,
  * load errors, and every kind of fault closing only its connection with
  * the fault named. */
-#include "plugin_pair.h"
+#include "pair.h"
 
 #ifdef PQUIC_DIRECT_OPS /* the tests pluglets must act in are left out */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -198,7 +198,7 @@ static void replace_and_conflicts(void **state) {
   /* Once a is gone, b attaches; the built-in update_rtt is back. */
   assert_int_equal(pquic_plugin_detach(c.cnx, "org.test.a"), 0);
   must_attach(c.cnx, b);
-  pair_transfer(&c, &s, &now, 20000);
+  pair_transfer(&c, &s, &now, 20000, NULL);
   uint64_t out[4];
   assert_int_equal(call(c.cnx, "fx_counts_b", NULL, 0, out, 4), 0);
   assert_true(out[PQUIC_ANCHOR_POST] > 0);

@@ -1,8 +1,8 @@
-/* Test support for the plugin unit tests: a client and a server endpoint
- * in memory over a lossless, zero-delay wire, with plugin messages and
- * events recorded. Static functions only; each test file includes it. */
-#ifndef PQ_TEST_PLUGIN_PAIR_H
-#define PQ_TEST_PLUGIN_PAIR_H
+/* Test support: a client and a server endpoint in memory over a lossless,
+ * zero-delay wire, with events (and, for the plugin tests, plugin
+ * messages) recorded. Static functions only; each test file includes it. */
+#ifndef PQ_TEST_PAIR_H
+#define PQ_TEST_PAIR_H
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,12 +27,13 @@ typedef struct pair_side {
   pquic_endpoint *ep;
   struct sockaddr_in addr;
   pquic_cnx *cnx;
-  int handshake_done, closing, closed, close_err, op_fault, fault_err;
+  int handshake_done, closing, closed, close_err, peer_closed, op_fault, fault_err;
   uint64_t closing_code;
   uint64_t close_code;
   char fault_reason[256];
   uint64_t received;
   int fin;
+  int check_pattern; /* on_data asserts byte i of a stream is (uint8_t)(i * 7) */
   size_t n_msgs, n_msg_events;
   uint8_t msgs[PAIR_MAX_MSGS][128];
   size_t msg_len[PAIR_MAX_MSGS];
@@ -65,6 +66,7 @@ static inline void pair_on_event(pquic_cnx *cnx, const pquic_event *ev, void *us
     s->closed = 1;
     s->close_err = ev->err;
     s->close_code = ev->wire_error;
+    s->peer_closed = ev->closed_by_peer;
     s->cnx = NULL;
     break;
   default:
@@ -93,6 +95,8 @@ static inline void pair_on_data(pquic_cnx *cnx, uint64_t id, void *user) {
     int64_t n = pquic_stream_read(cnx, id, buf, sizeof buf, &fin);
     if (n < 0)
       break;
+    for (int64_t i = 0; s->check_pattern && i < n; i++)
+      assert_int_equal(buf[i], (uint8_t)((s->received + (uint64_t)i) * 7));
     s->received += (uint64_t)n;
     if (fin)
       s->fin = 1;
@@ -110,7 +114,9 @@ static inline void pair_rand(void *u, uint8_t *b, size_t n) {
   }
 }
 
-static inline void pair_side_init(pair_side *s, int server, uint16_t port) {
+/* An endpoint (a server if `server`) at 127.0.0.1:port, writing qlog
+ * files to qlog_dir unless it is NULL. */
+static inline void pair_side_open(pair_side *s, int server, uint16_t port, const char *qlog_dir) {
   memset(s, 0, sizeof *s);
   s->addr.sin_family = AF_INET;
   s->addr.sin_port = htons(port);
@@ -126,7 +132,13 @@ static inline void pair_side_init(pair_side *s, int server, uint16_t port) {
   cfg.callbacks.on_stream_data = pair_on_data;
   cfg.user = s;
   cfg.rand = pair_rand;
+  cfg.qlog_dir = qlog_dir;
   assert_int_equal(pquic_endpoint_new(&cfg, &s->ep), 0);
+}
+
+/* pair_side_open recording plugin messages (links with pquic_plugin). */
+static inline void pair_side_init(pair_side *s, int server, uint16_t port) {
+  pair_side_open(s, server, port, NULL);
   assert_int_equal(pquic_endpoint_plugin_messages(s->ep, pair_on_message, s), 0);
 }
 
@@ -158,10 +170,11 @@ static inline int pair_pump(pair_side *a, pair_side *b, uint64_t now) {
 }
 
 /* Pumps (and advances time to the next wake-up when idle) until done()
- * holds or nothing is left to do. */
-static inline void pair_run(pair_side *c, pair_side *s, uint64_t *now,
-                            int (*done)(pair_side *, pair_side *)) {
-  for (int i = 0; i < 200000 && !done(c, s); i++) {
+ * holds, `rounds` rounds have run or nothing is left to do; done() at the
+ * end. */
+static inline int pair_run_for(pair_side *c, pair_side *s, uint64_t *now,
+                               int (*done)(pair_side *, pair_side *), int rounds) {
+  for (int i = 0; i < rounds && !done(c, s); i++) {
     if (pair_pump(c, s, *now) == 0 && !done(c, s)) {
       uint64_t w1 = pquic_endpoint_next_wake(c->ep), w2 = pquic_endpoint_next_wake(s->ep);
       uint64_t w = w1 < w2 ? w1 : w2;
@@ -170,6 +183,12 @@ static inline void pair_run(pair_side *c, pair_side *s, uint64_t *now,
       *now = w > *now ? w : *now + 1;
     }
   }
+  return done(c, s);
+}
+
+static inline void pair_run(pair_side *c, pair_side *s, uint64_t *now,
+                            int (*done)(pair_side *, pair_side *)) {
+  (void)pair_run_for(c, s, now, done, 200000);
 }
 
 static inline int pair_handshaken(pair_side *c, pair_side *s) {
@@ -185,8 +204,8 @@ static inline int pair_client_closing(pair_side *c, pair_side *s) {
 
 static inline int pair_setup(void **state) {
   (void)state;
-  snprintf(pair_cert, sizeof pair_cert, "/tmp/pquic-pl-%d.crt", (int)getpid());
-  snprintf(pair_key, sizeof pair_key, "/tmp/pquic-pl-%d.key", (int)getpid());
+  snprintf(pair_cert, sizeof pair_cert, "/tmp/pquic-pair-%d.crt", (int)getpid());
+  snprintf(pair_key, sizeof pair_key, "/tmp/pquic-pair-%d.key", (int)getpid());
   return pq_tls_make_self_signed(pair_cert, pair_key, "localhost");
 }
 
@@ -205,16 +224,21 @@ static inline void pair_connect(pair_side *c, pair_side *s, uint64_t now) {
 }
 
 /* Sends `total` bytes from the client on a new stream and runs until the
- * server has them all. */
-static inline void pair_transfer(pair_side *c, pair_side *s, uint64_t *now, size_t total) {
+ * server has them all: `data` (all that is left at each write) or, if it
+ * is NULL, zeros 16 KB at a time. */
+static inline void pair_transfer(pair_side *c, pair_side *s, uint64_t *now, size_t total,
+                                 const uint8_t *data) {
   uint64_t id;
   assert_int_equal(pquic_stream_open(c->cnx, 1, &id), 0);
   static uint8_t chunk[16384];
   size_t written = 0;
   for (int i = 0; i < 1000000 && !s->fin && c->cnx; i++) {
     if (written < total) {
-      size_t n = total - written < sizeof chunk ? total - written : sizeof chunk;
-      int64_t w = pquic_stream_write(c->cnx, id, chunk, n, written + n == total);
+      size_t n = total - written;
+      if (!data && n > sizeof chunk)
+        n = sizeof chunk;
+      int64_t w =
+          pquic_stream_write(c->cnx, id, data ? data + written : chunk, n, written + n == total);
       assert_true(w >= 0);
       written += (size_t)w;
     }
