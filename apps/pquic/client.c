@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "app_endpoint.h"
 #include "client.h"
 #include "common/alloc.h"
 #include "paths.h"
@@ -54,37 +55,26 @@ static void usage(FILE *f) {
 }
 
 static int parse(int argc, char **argv, client_opts *o) {
-  static const struct option opts[] = {{"alpn", required_argument, NULL, 'A'},
-                                       {"output", required_argument, NULL, 'o'},
+  static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                        {"discard", no_argument, NULL, 'd'},
                                        {"ca", required_argument, NULL, 'c'},
                                        {"insecure", no_argument, NULL, 'k'},
-                                       {"qlog-dir", required_argument, NULL, 'q'},
                                        {"streams", required_argument, NULL, 's'},
                                        {"timeout", required_argument, NULL, 't'},
                                        {"quiet", no_argument, NULL, 'Q'},
-                                       {"verbose", no_argument, NULL, 'v'},
-                                       {"version", required_argument, NULL, 'V'},
-                                       {"ciphers", required_argument, NULL, 'C'},
-                                       {"key-update", required_argument, NULL, 'K'},
                                        {"session-file", required_argument, NULL, 'S'},
                                        {"0rtt", no_argument, NULL, '0'},
                                        {"migrate", no_argument, NULL, 'M'},
-                                       {"plugin", required_argument, NULL, 'P'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       APP_MONITOR_LONG_OPTIONS,
+                                       APP_OPTS_LONG_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
-  o->alpn = "h3";
+  o->shared.alpn = "h3";
   o->timeout_s = 10;
-  int c;
+  int c, rc;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, APP_OPTS_SHORT, opts, NULL)) != -1) {
     switch (c) {
-    case 'A':
-      o->alpn = optarg;
-      break;
     case 'o':
       o->output = optarg;
       break;
@@ -97,9 +87,6 @@ static int parse(int argc, char **argv, client_opts *o) {
     case 'k':
       o->insecure = 1;
       break;
-    case 'q':
-      o->qlog = optarg;
-      break;
     case 's':
       if (parse_uint(optarg, 1, 1000000, &o->streams))
         return usage_fail("client", "bad --streams '%s': give 1 to 1000000", optarg);
@@ -111,22 +98,6 @@ static int parse(int argc, char **argv, client_opts *o) {
     case 'Q':
       o->quiet = 1;
       break;
-    case 'v':
-      o->verbose++;
-      break;
-    case 'V':
-      if (parse_version(optarg, &o->version))
-        return usage_fail("client", "bad --version '%s': give v1 or v2", optarg);
-      break;
-    case 'C':
-      if (check_ciphers("client", optarg))
-        return EXIT_USAGE;
-      o->ciphers = optarg;
-      break;
-    case 'K':
-      if (parse_uint(optarg, 1, UINT32_MAX, &o->key_update))
-        return usage_fail("client", "bad --key-update '%s': give a number of packets", optarg);
-      break;
     case 'S':
       o->session_file = optarg;
       break;
@@ -136,25 +107,15 @@ static int parse(int argc, char **argv, client_opts *o) {
     case 'M':
       o->migrate = 1;
       break;
-    case 'P':
-      if (app_plugins_add("client", &o->plugins, optarg))
-        return EXIT_USAGE;
-      break;
-    case APP_MONITOR_OPT_TARGET:
-    case APP_MONITOR_OPT_PLUGIN:
-    case APP_MONITOR_OPT_INTERVAL:
-      if (app_monitor_option("client", &o->monitor, c, optarg))
-        return EXIT_USAGE;
-      break;
-    case 'h':
-      usage(stdout);
-      return -1;
     default:
-      return option_error("client", c, argv);
+      rc = app_opts_option("client", &o->shared, c, argv, usage);
+      if (rc)
+        return rc;
+      break;
     }
   }
-  if (strcmp(o->alpn, "h3") != 0 && strcmp(o->alpn, "hq-interop") != 0)
-    return usage_fail("client", "bad --alpn '%s': give h3 or hq-interop", o->alpn);
+  if (strcmp(o->shared.alpn, "h3") != 0 && strcmp(o->shared.alpn, "hq-interop") != 0)
+    return usage_fail("client", "bad --alpn '%s': give h3 or hq-interop", o->shared.alpn);
   if (o->output && o->discard)
     return usage_fail("client", "--output and --discard exclude each other");
   if (o->ca && o->insecure)
@@ -163,7 +124,7 @@ static int parse(int argc, char **argv, client_opts *o) {
     return usage_fail("client", "--0rtt needs --session-file");
   if (optind >= argc)
     return usage_fail("client", "no URL given");
-  return app_monitor_check("client", &o->monitor);
+  return app_monitor_check("client", &o->shared.monitor);
 }
 
 /* --- setup --- */
@@ -310,10 +271,6 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_CLOSED:
     cconn_closed(c, ev);
     break;
-  case PQUIC_EVENT_STREAM_CLOSED:
-    if (sidvec_push(&c->closed, (int64_t)ev->stream_id) == 0)
-      c->dirty = 1;
-    break;
   case PQUIC_EVENT_STREAM_RESET:
     cconn_stream_reset(c, (int64_t)ev->stream_id, ev->wire_error);
     break;
@@ -323,20 +280,16 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_STREAM_WRITABLE:
     cconn_writable(c, (int64_t)ev->stream_id);
     break;
-  case PQUIC_EVENT_OP_FAULT:
-    app_plugins_report_fault(ev);
-    break;
   default:
-    c->dirty = 1;
+    if (!app_endpoint_event(ev, &c->closed, &c->dirty))
+      c->dirty = 1;
     break;
   }
 }
 
 static void on_datagrams(void *user, pq_udp *u, const pq_datagram *d, size_t n, uint64_t now) {
-  client *cl = user;
   (void)u;
-  for (size_t i = 0; i < n; i++)
-    pquic_endpoint_input(cl->ep, d[i].data, d[i].len, d[i].local, d[i].remote, d[i].ecn, now);
+  app_endpoint_input(((client *)user)->ep, d, n, now);
 }
 
 static void on_error(void *user, pq_udp *u, int err) {
@@ -347,7 +300,7 @@ static void on_error(void *user, pq_udp *u, int err) {
       cconn_abort(c, "server %s unreachable: %s", c->where, strerror(err));
     /* The server's other address does not answer: path validation fails
      * and the connection stays on the path it has. */
-    if (cconn_is_route(c, u) && cl->o.verbose) {
+    if (cconn_is_route(c, u) && cl->o.shared.verbose) {
       char where[80];
       pq_io_addr_format((const struct sockaddr *)&u->peer, where, sizeof where);
       fprintf(stderr, "pquic: %s: other server address %s unreachable: %s\n", c->where, where,
@@ -406,7 +359,7 @@ static void on_service(void *user, uint64_t now) {
   for (size_t i = 0; i < cl->n_conns; i++)
     all &= cl->conns[i].finished;
   /* --monitor: the final report goes out when the connection is closed. */
-  for (size_t i = 0; i < cl->n_conns && cl->o.monitor.target; i++)
+  for (size_t i = 0; i < cl->n_conns && cl->o.shared.monitor.target; i++)
     all &= cl->conns[i].cnx == NULL;
   if (cl->progress && (now >= cl->next_progress || all)) {
     draw_progress(cl, now, all);
@@ -458,7 +411,7 @@ static int connect_one(client *cl, cconn *c, uint64_t now) {
   if (rc)
     return fail("cannot connect to %s: %s", c->where, pquic_strerror(rc));
   pquic_cnx_set_user(c->cnx, c);
-  app_monitor_configure(&cl->o.monitor, c->cnx);
+  app_monitor_configure(&cl->o.shared.monitor, c->cnx);
   if (blob && cl->o.zero_rtt)
     cconn_start_early(c);
   return 0;
@@ -467,18 +420,11 @@ static int connect_one(client *cl, cconn *c, uint64_t now) {
 static int start(client *cl) {
   pquic_config cfg;
   pquic_config_init(&cfg);
+  app_opts_configure(&cl->o.shared, &cfg);
   cfg.ca_file = cl->o.ca;
   cfg.insecure = cl->o.insecure;
-  cfg.alpn = cl->o.alpn;
-  cfg.qlog_dir = cl->o.qlog;
-  cfg.ciphers = cl->o.ciphers;
   cfg.settings.handshake_timeout_us = cl->o.timeout_s * 1000000u;
-  cfg.settings.key_update_interval = (uint32_t)cl->o.key_update;
   cfg.settings.enable_0rtt = cl->o.zero_rtt;
-  if (cl->o.version) {
-    cfg.settings.version = cl->o.version;
-    cfg.settings.version_strict = 1;
-  }
   cfg.callbacks.on_stream_data = on_stream_data;
   cfg.callbacks.on_event = on_event;
   cfg.user = cl;
@@ -487,8 +433,7 @@ static int start(client *cl) {
     return fail("bad --ca file '%s': %s", cl->o.ca ? cl->o.ca : "(system)", pquic_strerror(rc));
   if (rc)
     return fail("cannot start the client: %s", pquic_strerror(rc));
-  if (app_plugins_load(cl->ep, &cl->o.plugins, cl->o.verbose) ||
-      app_monitor_start(cl->ep, &cl->o.monitor, cl->o.verbose))
+  if (app_opts_load_plugins(cl->ep, &cl->o.shared))
     return EXIT_FAIL;
   const pq_loop_cbs cbs = {on_datagrams, on_service, next_wake, on_error};
   if (pq_loop_new(&cl->loop, &cbs, cl))
@@ -575,7 +520,7 @@ int cmd_client(int argc, char **argv) {
   if (rc)
     return rc < 0 ? 0 : rc;
   if ((cl.o.ca && check_readable("--ca file", cl.o.ca)) ||
-      (cl.o.qlog && prepare_dir("--qlog-dir", cl.o.qlog)) ||
+      (cl.o.shared.qlog && prepare_dir("--qlog-dir", cl.o.shared.qlog)) ||
       (cl.o.output && prepare_dir("--output", cl.o.output)))
     return EXIT_FAIL;
   cl.n_urls = (size_t)(argc - optind);
@@ -608,16 +553,15 @@ int cmd_client(int argc, char **argv) {
     rc = resolve(&cl.conns[i]);
   if (rc == 0)
     rc = name_outputs(&cl);
-  if (cl.o.verbose)
-    enable_verbose_log(cl.o.verbose > 1 ? 3 : 2);
-  cl.progress = !cl.o.quiet && isatty(2) && !cl.o.verbose;
+  app_opts_start_log(&cl.o.shared);
+  cl.progress = !cl.o.quiet && isatty(2) && !cl.o.shared.verbose;
   if (rc == 0)
     rc = start(&cl);
   if (rc == 0)
     rc = report(&cl);
   pq_loop_free(cl.loop);
   pquic_endpoint_free(cl.ep);
-  app_monitor_stop(&cl.o.monitor);
+  app_monitor_stop(&cl.o.shared.monitor);
   for (size_t i = 0; i < cl.n_conns; i++)
     cconn_free(&cl.conns[i]);
   pq_free(cl.conns);

@@ -4,8 +4,7 @@
 
 #include <stdint.h>
 
-#include "app_monitor.h"
-#include "app_plugins.h"
+#include "app_opts.h"
 #include "cli.h"
 #include "common/u64map.h"
 #include "h3.h"
@@ -72,12 +71,12 @@ struct cconn {
 };
 
 typedef struct client_opts {
-  const char *alpn, *output, *ca, *qlog, *ciphers, *session_file;
-  int discard, insecure, verbose, quiet, zero_rtt, migrate;
-  uint64_t streams, timeout_s, key_update;
-  uint32_t version;    /* 0: default (v1, upgraded to v2 when the server prefers it) */
-  app_plugins plugins; /* --plugin */
-  app_monitor monitor; /* --monitor... */
+  const char *output, *ca, *session_file;
+  int discard, insecure, quiet, zero_rtt, migrate;
+  uint64_t streams, timeout_s;
+  /* --alpn, --version (0: default, v1 upgraded to v2 when the server
+   * prefers it)... */
+  app_opts shared;
 } client_opts;
 
 struct client {

@@ -231,7 +231,7 @@ static void start_proto(cconn *c) {
   if (c->started || c->finished)
     return;
   c->started = 1;
-  c->proto = strcmp(c->cl->o.alpn, "hq-interop") == 0 ? CPROTO_HQ : CPROTO_H3;
+  c->proto = strcmp(c->cl->o.shared.alpn, "hq-interop") == 0 ? CPROTO_HQ : CPROTO_H3;
   if (c->proto == CPROTO_H3) {
     int rv = h3_new(&c->h3, 0, &quic_h3_io, c->cnx, &client_handlers, c);
     if (rv == 0)

@@ -37,7 +37,7 @@ static pq_udp *open_route(cconn *c, pq_udp *beside, const struct sockaddr *to) {
   if (rc) {
     int e = errno;
     pq_udp_close(u);
-    if (cl->o.verbose) {
+    if (cl->o.shared.verbose) {
       char where[80];
       pq_io_addr_format(to, where, sizeof where);
       fprintf(stderr, "pquic: %s: cannot open a socket towards %s: %s\n", c->where, where,

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "addrport.h"
-#include "app_plugins.h"
+#include "app_endpoint.h"
+#include "app_opts.h"
 #include "cli.h"
 #include "common/alloc.h"
 #include "io/loop.h"
@@ -53,13 +54,10 @@ static void usage(FILE *f) {
 }
 
 typedef struct server_opts {
-  const char *addr, *cert, *key, *root, *alpn, *qlog, *ciphers;
+  const char *addr, *cert, *key, *root;
   uint16_t port;
-  int verbose, retry, no_0rtt;
-  uint32_t version; /* 0: both, v2 preferred */
-  uint64_t key_update;
-  app_plugins plugins; /* --plugin */
-  app_monitor monitor; /* --monitor... */
+  int retry, no_0rtt;
+  app_opts shared; /* --alpn, --version (0: both, v2 preferred)... */
   /* --preferred-address: IPv4, IPv6 (family 0: none) */
   struct sockaddr_storage pref[2];
 } server_opts;
@@ -86,27 +84,19 @@ static int parse(int argc, char **argv, server_opts *o) {
                                        {"cert", required_argument, NULL, 'c'},
                                        {"key", required_argument, NULL, 'k'},
                                        {"root", required_argument, NULL, 'r'},
-                                       {"alpn", required_argument, NULL, 'A'},
-                                       {"qlog-dir", required_argument, NULL, 'q'},
-                                       {"verbose", no_argument, NULL, 'v'},
                                        {"retry", no_argument, NULL, 'R'},
-                                       {"version", required_argument, NULL, 'V'},
-                                       {"ciphers", required_argument, NULL, 'C'},
-                                       {"key-update", required_argument, NULL, 'K'},
                                        {"no-0rtt", no_argument, NULL, '0'},
-                                       {"plugin", required_argument, NULL, 'P'},
                                        {"preferred-address", required_argument, NULL, 'F'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       APP_MONITOR_LONG_OPTIONS,
+                                       APP_OPTS_LONG_OPTIONS,
                                        {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->port = 4433;
-  o->alpn = "h3,hq-interop";
-  int c;
+  o->shared.alpn = "h3,hq-interop";
+  int c, rc;
   uint64_t v;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, APP_OPTS_SHORT, opts, NULL)) != -1) {
     switch (c) {
     case 'a':
       o->addr = optarg;
@@ -125,60 +115,28 @@ static int parse(int argc, char **argv, server_opts *o) {
     case 'r':
       o->root = optarg;
       break;
-    case 'A':
-      o->alpn = optarg;
-      break;
-    case 'q':
-      o->qlog = optarg;
-      break;
-    case 'v':
-      o->verbose++;
-      break;
     case 'R':
       o->retry = 1;
       break;
-    case 'V':
-      if (parse_version(optarg, &o->version))
-        return usage_fail("server", "bad --version '%s': give v1 or v2", optarg);
-      break;
-    case 'C':
-      if (check_ciphers("server", optarg))
-        return EXIT_USAGE;
-      o->ciphers = optarg;
-      break;
-    case 'K':
-      if (parse_uint(optarg, 1, UINT32_MAX, &o->key_update))
-        return usage_fail("server", "bad --key-update '%s': give a number of packets", optarg);
-      break;
     case '0':
       o->no_0rtt = 1;
-      break;
-    case 'P':
-      if (app_plugins_add("server", &o->plugins, optarg))
-        return EXIT_USAGE;
       break;
     case 'F':
       if (add_preferred(o, optarg))
         return EXIT_USAGE;
       break;
-    case APP_MONITOR_OPT_TARGET:
-    case APP_MONITOR_OPT_PLUGIN:
-    case APP_MONITOR_OPT_INTERVAL:
-      if (app_monitor_option("server", &o->monitor, c, optarg))
-        return EXIT_USAGE;
-      break;
-    case 'h':
-      usage(stdout);
-      return -1;
     default:
-      return option_error("server", c, argv);
+      rc = app_opts_option("server", &o->shared, c, argv, usage);
+      if (rc)
+        return rc;
+      break;
     }
   }
   if (optind < argc)
     return usage_fail("server", "unexpected argument '%s'", argv[optind]);
   if (!o->cert || !o->key)
     return usage_fail("server", "--cert and --key are required");
-  return app_monitor_check("server", &o->monitor);
+  return app_monitor_check("server", &o->shared.monitor);
 }
 
 /* Opens the listening socket: --addr, or [::] dual stack, or 0.0.0.0. */
@@ -251,7 +209,7 @@ static int on_new_connection(pquic_cnx *cnx, void *user) {
     s->conns->prev = c;
   s->conns = c;
   pquic_cnx_set_user(cnx, c);
-  app_monitor_configure(&s->monitor, cnx);
+  app_monitor_configure(s->monitor, cnx);
   return 0;
 }
 
@@ -297,10 +255,6 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
     pquic_cnx_set_user(cnx, NULL);
     conn_free(s, c);
     break;
-  case PQUIC_EVENT_STREAM_CLOSED:
-    if (sidvec_push(&c->closed, (int64_t)ev->stream_id) == 0)
-      c->dirty = 1;
-    break;
   case PQUIC_EVENT_STREAM_WRITABLE:
     sconn_writable(c, (int64_t)ev->stream_id);
     break;
@@ -310,19 +264,15 @@ static void on_event(pquic_cnx *cnx, const pquic_event *ev, void *user) {
   case PQUIC_EVENT_STREAM_STOP:
     sconn_stop(c, (int64_t)ev->stream_id, ev->wire_error);
     break;
-  case PQUIC_EVENT_OP_FAULT:
-    app_plugins_report_fault(ev);
-    break;
   default:
+    (void)app_endpoint_event(ev, &c->closed, &c->dirty);
     break;
   }
 }
 
 static void on_datagrams(void *user, pq_udp *u, const pq_datagram *d, size_t n, uint64_t now) {
-  server *s = user;
   (void)u;
-  for (size_t i = 0; i < n; i++)
-    pquic_endpoint_input(s->ep, d[i].data, d[i].len, d[i].local, d[i].remote, d[i].ecn, now);
+  app_endpoint_input(((server *)user)->ep, d, n, now);
 }
 
 static void close_all(server *s, uint64_t now) {
@@ -336,7 +286,7 @@ static void close_all(server *s, uint64_t now) {
  * the process for. With --monitor, once every connection is closed (within
  * the grace period), so that their final reports are sent. */
 static int shutdown_done(const server *s) {
-  if (s->monitor.target && s->conns)
+  if (s->monitor->target && s->conns)
     return 0; /* --monitor: final reports go out when connections are closed */
   for (const sconn *c = s->conns; c; c = c->next)
     if (!c->closing)
@@ -394,22 +344,15 @@ static int setup_signals(void) {
   return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int run(server *s, const server_opts *o) {
+static int run(server *s, server_opts *o) {
   pquic_config cfg;
   pquic_config_init(&cfg);
+  app_opts_configure(&o->shared, &cfg);
   cfg.accept_incoming = 1;
   cfg.cert_file = o->cert;
   cfg.key_file = o->key;
-  cfg.alpn = o->alpn;
-  cfg.qlog_dir = o->qlog;
-  cfg.ciphers = o->ciphers;
   cfg.settings.retry = o->retry;
-  cfg.settings.key_update_interval = (uint32_t)o->key_update;
   cfg.settings.enable_0rtt = !o->no_0rtt;
-  if (o->version) {
-    cfg.settings.version = o->version;
-    cfg.settings.version_strict = 1;
-  }
   cfg.callbacks.on_stream_data = on_stream_data;
   cfg.callbacks.on_event = on_event;
   cfg.callbacks.on_new_connection = on_new_connection;
@@ -426,8 +369,7 @@ static int run(server *s, const server_opts *o) {
     return fail("bad certificate or key ('%s', '%s'): %s", o->cert, o->key, pquic_strerror(rc));
   if (rc)
     return fail("cannot start the server: %s", pquic_strerror(rc));
-  if (app_plugins_load(s->ep, &o->plugins, o->verbose) ||
-      app_monitor_start(s->ep, &s->monitor, o->verbose))
+  if (app_opts_load_plugins(s->ep, &o->shared))
     return EXIT_FAIL;
   if (open_socket(o, &s->sock))
     return EXIT_FAIL;
@@ -456,8 +398,8 @@ static int run(server *s, const server_opts *o) {
   }
   fprintf(stderr,
           "pquic server: listening on %s%s alpn=%s gso=%d gro=%d ecn=%d rcvbuf=%d sndbuf=%d%s%s\n",
-          where, s->sock.dual ? " (and IPv4)" : "", o->alpn, s->sock.gso, s->sock.gro, s->sock.ecn,
-          s->sock.rcvbuf, s->sock.sndbuf, pref[0], pref[1]);
+          where, s->sock.dual ? " (and IPv4)" : "", o->shared.alpn, s->sock.gso, s->sock.gro,
+          s->sock.ecn, s->sock.rcvbuf, s->sock.sndbuf, pref[0], pref[1]);
   if (pq_loop_run(s->loop))
     return fail("event loop failed: %s", strerror(errno));
   if (s->verbose) {
@@ -491,18 +433,17 @@ int cmd_server(int argc, char **argv) {
   int rc = parse(argc, argv, &o);
   if (rc)
     return rc < 0 ? 0 : rc;
-  if (check_readable("certificate", o.cert) || check_readable("key", o.key) || check_alpn(o.alpn) ||
-      (o.qlog && prepare_dir("--qlog-dir", o.qlog)))
+  if (check_readable("certificate", o.cert) || check_readable("key", o.key) ||
+      check_alpn(o.shared.alpn) || (o.shared.qlog && prepare_dir("--qlog-dir", o.shared.qlog)))
     return EXIT_FAIL;
   server s;
   memset(&s, 0, sizeof s);
   s.sock.fd = -1;
   s.pref[0].fd = s.pref[1].fd = -1;
   s.sigfd = -1;
-  s.verbose = o.verbose;
-  s.monitor = o.monitor;
-  if (o.verbose)
-    enable_verbose_log(o.verbose > 1 ? 3 : 2);
+  s.verbose = o.shared.verbose;
+  s.monitor = &o.shared.monitor;
+  app_opts_start_log(&o.shared);
   if (o.root) {
     s.root = realpath(o.root, NULL);
     if (!s.root)
@@ -517,7 +458,7 @@ int cmd_server(int argc, char **argv) {
     conn_free(&s, s.conns);
   pq_loop_free(s.loop);
   pquic_endpoint_free(s.ep);
-  app_monitor_stop(&s.monitor);
+  app_monitor_stop(s.monitor);
   pq_udp_close(&s.sock);
   pq_udp_close(&s.pref[0]);
   pq_udp_close(&s.pref[1]);

@@ -29,7 +29,7 @@ typedef struct server {
   int shutting_down, close_sent;
   uint64_t shutdown_deadline;
   int verbose;
-  app_monitor monitor; /* --monitor */
+  app_monitor *monitor; /* --monitor (in the options) */
 } server;
 
 struct sconn {
