@@ -153,7 +153,7 @@ def instructions(args):
     out = {}
     with tempfile.TemporaryDirectory(prefix="pquic-bench-cg-") as d:
         for mode in ("none", "dispatch", "native", "ebpf"):
-            p = subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=exchange",
+            p = subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=bench_pump",
                                 f"--callgrind-out-file={d}/cg.{mode}", args.bench, args.bundle,
                                 "1", "10", mode], capture_output=True, text=True, timeout=1800)
             m = re.search(r"Collected : (\d+)", p.stderr)
