@@ -69,6 +69,9 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 # port; sets PORT, SPID, and PREF4/PREF6, the ports of its preferred
 # addresses (--preferred-address 127.0.0.1:0 / [::1]:0) if any.
 start_pquic() {
+  # Emptied here, not by the redirection of the background job: that may run
+  # after the first look below, which would read an earlier server's port.
+  : >server.err
   "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem --root "$WORK/www" \
     "$@" 2>server.err &
   SPID=$!

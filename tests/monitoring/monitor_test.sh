@@ -51,6 +51,7 @@ wait_count() {
 
 # Starts the collector; sets MPORT (UDP) and HPORT (HTTP).
 start_monitor() {
+  : >monitor.out; : >monitor.err # likewise for an earlier collector's
   "$MONITOR" --listen 127.0.0.1:0 --prometheus 127.0.0.1:0 "$@" >monitor.out 2>monitor.err &
   MON_PID=$!
   PIDS+=("$MON_PID")
@@ -78,6 +79,7 @@ case "$CASE" in
 loopback)
   start_monitor --json
   "$PQUIC" cert --cert cert.pem --key key.pem --host 127.0.0.1 >/dev/null || die "pquic cert"
+  : >server.err # emptied before the job starts: an earlier server's port must not be read
   "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem \
     --monitor "127.0.0.1:$MPORT" --monitor-interval 20 -v 2>server.err &
   SERVER_PID=$!

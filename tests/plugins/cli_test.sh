@@ -36,6 +36,7 @@ run() {
 
 start_server() {
   "$PQUIC" cert --cert cert.pem --key key.pem --host 127.0.0.1 >/dev/null || die "pquic cert"
+  : >server.err # emptied before the job starts: an earlier server's port must not be read
   "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem "$@" 2>server.err &
   SERVER_PID=$!
   for _ in $(seq 100); do

@@ -38,6 +38,7 @@ make_cert() { "$PQUIC" cert --cert cert.pem --key key.pem --host 127.0.0.1 || di
 # Starts a server on 127.0.0.1 and a kernel-chosen port; sets PORT.
 start_server() {
   make_cert
+  : >server.err # emptied before the job starts: an earlier server's port must not be read
   "$PQUIC" server --addr 127.0.0.1 --port 0 --cert cert.pem --key key.pem "$@" 2>server.err &
   SERVER_PID=$!
   for _ in $(seq 100); do
