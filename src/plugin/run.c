@@ -64,8 +64,10 @@ static uint64_t fault_cnx(pq_pl_run *r, const pquic_op_args *a, int code, const 
   /* The innermost pluglet that saw the fault names it (a loop the
    * dispatcher refused is reported by the pluglet that made the call). */
   if (pc && !pc->fault[0]) {
-    snprintf(pc->fault, sizeof pc->fault, "plugin %s (manifest line %u): %s",
-             r->inst->plugin->mf.name, r->pl->line, what);
+    int n = snprintf(pc->fault, sizeof pc->fault, "plugin %s (manifest line %u): %s",
+                     r->inst->plugin->mf.name, r->pl->line, what);
+    if (n >= (int)sizeof pc->fault) /* say the message was cut */
+      memcpy(pc->fault + sizeof pc->fault - 4, "...", 4);
     PQ_LOG(PQ_LOG_WARN, "%s", pc->fault);
   }
   return (uint64_t)(int64_t)code;

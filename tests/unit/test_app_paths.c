@@ -84,7 +84,7 @@ typedef struct tree {
 
 static void write_file(const char *dir, const char *name, const char *text) {
   char p[PATH_MAX + 64];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
+  assert_true((size_t)snprintf(p, sizeof p, "%s/%s", dir, name) < sizeof p);
   FILE *f = fopen(p, "w");
   assert_non_null(f);
   fputs(text, f);
