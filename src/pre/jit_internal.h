@@ -115,20 +115,20 @@ typedef struct jit_comp {
   size_t nfixes, capfixes;
   jit_group *groups;
   size_t ngroups, capgroups;
-  uint8_t *grouped;    /* per slot: a member whose check the group's covers */
-  uint8_t *target;     /* per slot: a jump target (groups end before one) */
-  uint8_t *back;       /* per slot: BACK_* edges that close a loop */
-  int slow;            /* emitting a slow copy: every access checked */
-  pq_loops loops;      /* versioned loops (loops.h) */
-  size_t *pad_off;     /* per loop: its pad */
-  uint32_t *copy_off;  /* per slot: its code in its loop's fast copy */
-  uint32_t copy;       /* emitting the fast copy of loop copy - 1; 0 otherwise */
-  size_t group_floor;  /* groups below this index belong to other code */
-  uint16_t *call_live; /* per call slot: registers live after it (bit i: r_i) */
-  size_t fault_exit;   /* offset of the common fault exit */
-  size_t helper_exit;  /* sets the helper-fault status, then the fault exit */
-  uint32_t func;       /* function being compiled */
-  int unchecked;       /* benchmark builds: no bounds checks */
+  uint8_t *grouped;   /* per slot: a member whose check the group's covers */
+  uint8_t *target;    /* per slot: a jump target (groups end before one) */
+  uint8_t *back;      /* per slot: BACK_* edges that close a loop */
+  int slow;           /* emitting a slow copy: every access checked */
+  pq_loops loops;     /* versioned loops (loops.h) */
+  size_t *pad_off;    /* per loop: its pad */
+  uint32_t *copy_off; /* per slot: its code in its loop's fast copy */
+  uint32_t copy;      /* emitting the fast copy of loop copy - 1; 0 otherwise */
+  size_t group_floor; /* groups below this index belong to other code */
+  uint16_t *live;     /* per slot: registers live before it (bit i: r_i) */
+  size_t fault_exit;  /* offset of the common fault exit */
+  size_t helper_exit; /* sets the helper-fault status, then the fault exit */
+  uint32_t func;      /* function being compiled */
+  int unchecked;      /* benchmark builds: no bounds checks */
   int oom;
 } jit_comp;
 
@@ -151,6 +151,9 @@ uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc);
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad);
 void pq_jit_copy(jit_comp *c, uint32_t loop);
 int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+/* 1 when charging an edge to slot `to` needs no budget test: a back edge of
+ * the loop copy being emitted, whose pad checked the budget covers them all. */
+int pq_jit_budget_covered(const jit_comp *c, uint32_t to);
 /* Called from a pad: 1 when [lo, lo + span) lies in the instance region or
  * in one lent region allowing `access`. */
 int pq_jit_hull_ok(pq_jit_ctx *ctx, uint64_t lo, uint64_t span, uint32_t access);
@@ -171,16 +174,24 @@ void pq_jit_group_open(jit_comp *c, uint32_t pc);
 void pq_jit_group_close(jit_comp *c, uint32_t pc);
 void pq_jit_slow_copies(jit_comp *c);
 
-/* Liveness (jit_live.c): the registers a program may read after each call
- * before writing them (r1..r5 must then read as zero, r9 must survive a
- * helper). NULL when the program calls no helper. Errors: NOMEM. */
+/* Liveness (jit_live.c): the registers a program may read at each slot
+ * before writing them (after a helper call, live r1..r5 must read as zero
+ * and a live r9 must survive). Errors: NOMEM. */
 int pq_jit_live_init(jit_comp *c);
+/* Registers live after the instruction at slot pc. */
+uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc);
 
 /* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
  * with a stub for the other regions; returns the stub index (SIZE_MAX: no
  * check emitted). `in` gives the analysis flags. */
 size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t off, unsigned lw,
                     int write, uint32_t pc);
+
+/* Peepholes (jit_peep.c): code for several instructions starting at pc
+ * when one of them applies; returns the slots consumed, or 0. `compare`
+ * sets the flags of a conditional jump and returns its condition code. */
+uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                         int (*compare)(jit_comp *, const pq_bpf_insn *));
 
 /* Code for one instruction class. */
 void pq_jit_alu(jit_comp *c, const pq_bpf_insn *in);

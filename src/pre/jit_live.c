@@ -1,7 +1,8 @@
 /*
- * JIT: register liveness around calls, so that a helper call clears only
- * the argument registers the program may still read and keeps BPF r9 (in a
- * caller-saved register) only when it is read later. RFC-wise r1..r5 are
+ * JIT: register liveness. A helper call clears only the argument registers
+ * the program may still read and keeps BPF r9 (in a caller-saved register)
+ * only when it is read later; peepholes may leave dead registers with other
+ * values than the instructions they replace would. RFC-wise r1..r5 are
  * undefined after a call; this runtime defines them as zero (deterministic
  * across engines), and a register written before it is read on every path
  * cannot show the difference. Backward dataflow over each function's slots
@@ -15,9 +16,9 @@
 #define ARGS 0x3eu    /* r1..r5 */
 #define CALLEE 0x3c0u /* r6..r9 */
 
-/* Registers an instruction reads (use) and writes (def). `called`: the
- * function returns to a caller, which sees r0..r5 as the callee left them. */
-static void use_def(const pq_bpf_insn *in, int called, unsigned *use, unsigned *def) {
+/* Registers an instruction reads (use) and writes (def). `exit_use`: what
+ * the function's exit reads (see solve). */
+static void use_def(const pq_bpf_insn *in, unsigned exit_use, unsigned *use, unsigned *def) {
   uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
   unsigned d = 1u << in->dst, s = 1u << (in->src & 0xf);
   *use = *def = 0;
@@ -51,9 +52,13 @@ static void use_def(const pq_bpf_insn *in, int called, unsigned *use, unsigned *
     return;
   default: /* jumps, calls, exit */
     if (op == BPF_EXIT) {
-      *use = called ? 1u | ARGS : 1u;
+      *use = exit_use;
+    } else if (pq_bpf_is_local_call(in)) {
+      /* the callee starts with every register of its caller and returns
+       * r0..r5 as it leaves them: it may read any, it surely writes none */
+      *use = 1u | ARGS | CALLEE;
     } else if (op == BPF_CALL) {
-      *use = pq_bpf_is_local_call(in) ? ARGS | CALLEE : ARGS;
+      *use = ARGS;
       *def = 1u | ARGS;
     } else if (op != BPF_JA) {
       *use = d | (BPF_SRC(in->code) == BPF_X ? s : 0);
@@ -62,25 +67,24 @@ static void use_def(const pq_bpf_insn *in, int called, unsigned *use, unsigned *
   }
 }
 
-/* Live-in sets of one function's slots, to a fixpoint (sweeps backwards). */
-static void solve(jit_comp *c, const pq_bpf_func *f, int called, uint16_t *live) {
-  const pq_bpf_insn *ins = c->p->insns;
+/* Live-in sets of one function's slots, to a fixpoint (sweeps backwards).
+ * A called function's exit hands r0..r5 to its caller, and r9 when it does
+ * not save it (BPF r9 lives in a register helper calls clobber: it must
+ * survive them for the caller). */
+static void solve(const pq_bpf_prog *p, const pq_bpf_func *f, int called, uint16_t *live) {
+  const pq_bpf_insn *ins = p->insns;
+  unsigned exit_use = 1u;
+  if (called)
+    exit_use |= ARGS | ((f->writes & 8) ? 0 : 1u << 9);
   for (int changed = 1; changed;) {
     changed = 0;
     for (uint32_t pc = f->end; pc-- > f->start;) {
-      const pq_bpf_insn *in = &ins[pc];
       if (pc > f->start && ins[pc - 1].code == BPF_LDDW)
         continue; /* second half */
-      unsigned use, def, out = 0;
-      use_def(in, called, &use, &def);
-      if (pq_bpf_is_jump(in))
-        out |= live[pq_bpf_jump_target(in, pc)];
-      uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-      if (!pq_bpf_is_ja(in) && in->code != (BPF_JMP | BPF_EXIT) && next < f->end)
-        out |= live[next];
-      uint16_t v = (uint16_t)(use | (out & ~def));
-      if (in->code == (BPF_JMP | BPF_CALL))
-        c->call_live[pc] = (uint16_t)out;
+      const pq_bpf_insn *in = &ins[pc];
+      unsigned use, def;
+      use_def(in, exit_use, &use, &def);
+      uint16_t v = (uint16_t)(use | (pq_jit_live_after(p, live, pc) & ~def));
       if (v != live[pc]) {
         live[pc] = v;
         changed = 1;
@@ -89,14 +93,22 @@ static void solve(jit_comp *c, const pq_bpf_func *f, int called, uint16_t *live)
   }
 }
 
+uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc) {
+  const pq_bpf_insn *in = &p->insns[pc];
+  unsigned out = 0;
+  if (pq_bpf_is_jump(in))
+    out |= live[pq_bpf_jump_target(in, pc)];
+  uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+  if (!pq_bpf_is_ja(in) && in->code != (BPF_JMP | BPF_EXIT) && next < p->ninsns)
+    out |= live[next];
+  return (uint16_t)out;
+}
+
 int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  if (!p->nhelpers_used)
-    return 0;
-  c->call_live = pq_calloc(p->ninsns, sizeof(uint16_t));
-  uint16_t *live = pq_calloc(p->ninsns, sizeof(uint16_t));
+  c->live = pq_calloc(p->ninsns, sizeof(uint16_t));
   uint8_t *called = pq_calloc(p->nfuncs, 1);
-  int rc = c->call_live && live && called ? 0 : PQUIC_ERR_NOMEM;
+  int rc = c->live && called ? 0 : PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; !rc && pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
     if (pq_bpf_is_local_call(in))
@@ -105,8 +117,7 @@ int pq_jit_live_init(jit_comp *c) {
       pc++;
   }
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
-    solve(c, &p->funcs[f], called[f], live);
-  pq_free(live);
+    solve(p, &p->funcs[f], called[f], c->live);
   pq_free(called);
   return rc;
 }

@@ -33,14 +33,42 @@
 #define TMP_LO CTX_OFF(tmp[2])
 #define T_MAX 0x7fffffff
 
+/* A goto the copy's fall-through exit may skip (jumping to its target):
+ * one that charges no budget. */
+static int bypassed(const jit_comp *c, uint32_t pc) {
+  return pq_bpf_is_ja(&c->p->insns[pc]) && !(c->back[pc] & BACK_TAKEN);
+}
+
+/* A loop whose copy charges only its own back edges (and maybe one edge on
+ * the way out): no call, no inner cycle. */
+static int simple(const jit_comp *c, uint32_t l) {
+  const pq_loop *L = &c->loops.v[l];
+  const pq_bpf_func *f = &c->p->funcs[L->func];
+  for (uint32_t pc = f->start; pc < f->end; pc++) {
+    if (!pq_loops_in(&c->loops, l, pc))
+      continue;
+    const pq_bpf_insn *in = &c->p->insns[pc];
+    if (pq_bpf_is_local_call(in))
+      return 0;
+    uint32_t taken = pq_bpf_is_jump(in) ? (uint32_t)pq_bpf_jump_target(in, pc) : L->header;
+    uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+    if ((c->back[pc] & BACK_TAKEN) && taken != L->header && pq_loops_in(&c->loops, l, taken))
+      return 0;
+    if ((c->back[pc] & BACK_FALL) && next != L->header && pq_loops_in(&c->loops, l, next))
+      return 0;
+  }
+  return 1;
+}
+
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
-#ifdef PQ_BPF_BENCH_UNCHECKED
-  if (c->unchecked)
-    return 0; /* nothing to hoist */
-#endif
   int rc = pq_loops_find(p, &c->loops);
   if (rc || !c->loops.n)
     return rc;
+#ifdef PQ_BPF_BENCH_UNCHECKED
+  if (c->unchecked) /* checks cost nothing here: pads only for the budget */
+    for (uint32_t l = 0; l < c->loops.n; l++)
+      c->loops.v[l].ncls = 0;
+#endif
   c->pad_off = pq_calloc(c->loops.n, sizeof(size_t));
   c->copy_off = pq_calloc(c->p->ninsns, sizeof(uint32_t));
   if (!c->pad_off || !c->copy_off)
@@ -49,21 +77,28 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
     c->pad_off[l] = SIZE_MAX;
   /* The copy leaves a loop that falls out of it by a jump to the next
    * slot's ordinary code: that slot starts code of its own (no access group
-   * or fused instruction may run across it). */
+   * or fused instruction may run across it), unless the copy goes straight
+   * to where it jumps. */
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
     uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
     if (c->loops.of[pc] && next < p->ninsns && c->loops.of[next] != c->loops.of[pc] &&
-        in->code != (BPF_JMP | BPF_EXIT) && !pq_bpf_is_ja(in))
+        in->code != (BPF_JMP | BPF_EXIT) && !pq_bpf_is_ja(in) && !bypassed(c, next))
       c->target[next] = 1;
     pc = next - 1;
   }
+  for (uint32_t l = 0; l < c->loops.n; l++)
+    c->loops.v[l].budget_covered = c->loops.v[l].bounded && simple(c, l);
   return 0;
 }
 
 uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
   uint32_t l = c->loops.of ? c->loops.of[pc] : 0;
   return l && c->loops.v[l - 1].header == pc ? l : 0;
+}
+
+int pq_jit_budget_covered(const jit_comp *c, uint32_t to) {
+  return c->copy && c->loops.v[c->copy - 1].budget_covered && to == c->loops.v[c->copy - 1].header;
 }
 
 int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
@@ -259,8 +294,15 @@ void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad) {
   int moving = 0;
   for (uint32_t i = 0; i < L->ncls; i++)
     moving |= L->cls[i].step != 0;
-  if (moving)
+  if (moving || L->budget_covered)
     emit_bound(c, &d, L);
+  if (L->budget_covered) {
+    /* at most T + 1 iterations, each charging at most once (a latch is
+     * charged before its test, also on the way out): the copy need not
+     * test the budget when it holds more than T */
+    x_rm(b, XW, 0x3b, J_BUDGET, J_CTX, TMP_T);
+    fail_if(c, &d, CC_BE);
+  }
   for (uint32_t i = 0; i < L->ncls; i++)
     emit_class(c, &d, &L->cls[i]);
   pq_jit_add_fix(c, x_jmp(b), L->header, FIX_COPY);
@@ -293,9 +335,15 @@ void pq_jit_copy(jit_comp *c, uint32_t loop) {
     for (uint32_t k = 0; k < n; k++)
       pq_jit_group_close(c, pc + k);
     uint32_t next = pc + n;
-    /* leaving the loop by falling through: to the ordinary code */
-    if (pq_jit_falls(c, pc, n) && (next >= f->end || !pq_loops_in(&c->loops, loop, next)))
-      pq_jit_jump_fix(c, x_jmp(&c->b), next - 1, next);
+    /* leaving the loop by falling through: to the ordinary code (past a
+     * goto there) */
+    if (pq_jit_falls(c, pc, n) && (next >= f->end || !pq_loops_in(&c->loops, loop, next))) {
+      if (next < f->end && bypassed(c, next))
+        pq_jit_jump_fix(c, x_jmp(&c->b), next,
+                        (uint32_t)pq_bpf_jump_target(&c->p->insns[next], next));
+      else
+        pq_jit_jump_fix(c, x_jmp(&c->b), next - 1, next);
+    }
     pc = next;
   }
   c->copy = 0;

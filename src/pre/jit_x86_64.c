@@ -120,9 +120,13 @@ static void emit_epilogue(jit_comp *c, const pq_bpf_func *f) {
   x_byte(&c->b, 0xc3);
 }
 
-/* sub r10, 1; jb budget stub */
-static void emit_charge(jit_comp *c, uint32_t pc) {
+/* sub r15, 1; jb budget stub. `to` is the slot the charged edge leads to
+ * (UINT32_MAX: a call); the back edges of a loop copy whose pad saw budget
+ * for all of them need no test. */
+static void emit_charge(jit_comp *c, uint32_t pc, uint32_t to) {
   x_alu_ri(&c->b, XW, 5, J_BUDGET, 1);
+  if (pq_jit_budget_covered(c, to))
+    return;
   jit_stub s = {.kind = STUB_BUDGET, .pc = pc};
   s.from = x_jcc(&c->b, CC_B);
   pq_jit_add_stub(c, &s);
@@ -177,7 +181,7 @@ static void emit_jump(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t target = (uint32_t)pq_bpf_jump_target(in, pc);
   if (c->back[pc] & BACK_TAKEN)
-    emit_charge(c, pc); /* closes a loop (charged on both ways: never more than the
+    emit_charge(c, pc, target); /* closes a loop (charged on both ways: never more than the
                            interpreter, which charges the jump itself) */
   if (pq_bpf_is_ja(in)) {
     pq_jit_jump_fix(c, x_jmp(b), pc, target);
@@ -201,11 +205,12 @@ static int same_code(const jit_comp *c, uint32_t pc, uint32_t n) {
 static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *a = &c->p->insns[pc];
   if (!pq_bpf_is_jump(a) || pq_bpf_is_ja(a) || pq_bpf_jump_target(a, pc) != (int64_t)pc + 2 ||
-      pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1) || !same_code(c, pc, 2))
-    return 0;
+      pc + 1 >= f->end || c->target[pc + 1] || !pq_bpf_is_ja(a + 1))
+    return 0; /* (in a loop's copy the goto may lie outside: it is a jump out) */
   uint32_t target = (uint32_t)pq_bpf_jump_target(a + 1, pc + 1);
-  if ((c->back[pc] & BACK_TAKEN) || (c->back[pc + 1] & BACK_TAKEN))
-    emit_charge(c, pc + 1); /* one of the two edges closes a loop */
+  int b0 = c->back[pc] & BACK_TAKEN, b1 = c->back[pc + 1] & BACK_TAKEN;
+  if (b0 || b1) /* one of the two edges closes a loop */
+    emit_charge(c, pc + 1, b0 && b1 ? UINT32_MAX : b0 ? pc + 2 : target);
   pq_jit_jump_fix(c, x_jcc(&c->b, emit_compare(c, a) ^ 1), pc + 1, target);
   return 1;
 }
@@ -218,7 +223,7 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
 static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t id = (uint32_t)in->imm;
-  unsigned live = c->call_live ? c->call_live[pc] : 0x7ff;
+  unsigned live = pq_jit_live_after(c->p, c->live, pc);
   int keep_r9 = (live >> 9) & 1;
   if (keep_r9)
     x_rm(b, XW, 0x89, pq_jit_reg[9], J_CTX, CTX_OFF(r9));
@@ -239,7 +244,7 @@ static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
 
 static void emit_call_local(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
-  emit_charge(c, pc);
+  emit_charge(c, pc, UINT32_MAX);
   x_alu_ri(b, XW, 5, RBP, (int32_t)PQ_BPF_STACK_FRAME);
   uint32_t target = (uint32_t)((int64_t)pc + 1 + in->imm);
   pq_jit_add_fix(c, x_call(b), pq_bpf_func_of(c->p, target), FIX_FUNC);
@@ -299,13 +304,16 @@ uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
    * one unit per instruction at most, as in the interpreter. */
   int charged = pq_bpf_is_jump(&c->p->insns[last]) && (c->back[last] & BACK_TAKEN);
   if (!charged && ((c->back[last] & BACK_FALL) || (n == 2 && (c->back[pc] & BACK_FALL))))
-    emit_charge(c, last);
+    emit_charge(c, last, pc + n);
   return n;
 }
 
 static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *in = &c->p->insns[pc];
-  uint32_t fused = try_fuse(c, f, pc);
+  uint32_t fused = pq_jit_peephole(c, f, pc, emit_compare);
+  if (fused)
+    return fused;
+  fused = try_fuse(c, f, pc);
   if (fused)
     return fused;
   if (try_fuse_latch(c, f, pc))
@@ -441,7 +449,7 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.grouped);
   pq_free(c.target);
   pq_free(c.back);
-  pq_free(c.call_live);
+  pq_free(c.live);
   pq_free(c.pad_off);
   pq_free(c.copy_off);
   pq_loops_free(&c.loops);

@@ -77,6 +77,7 @@ typedef struct pq_loop {
   uint32_t ncls;
   pq_loop_link link[11];
   uint32_t nlink;
+  uint8_t budget_covered; /* JIT: the pad checks the budget for every back edge */
 } pq_loop;
 
 typedef struct pq_loops {

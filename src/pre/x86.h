@@ -142,6 +142,28 @@ static inline void x_rm(xbuf *b, unsigned fl, uint32_t op, int reg, int base, in
     x_u32(b, (uint32_t)disp);
 }
 
+/* op reg, [base + index + disp] (register operands of 32 or 64 bits; index
+ * < 0: none; never rsp). */
+static inline void x_sib(xbuf *b, unsigned fl, uint32_t op, int reg, int base, int index,
+                         int32_t disp) {
+  if (index < 0) {
+    x_rm(b, fl, op, reg, base, disp);
+    return;
+  }
+  uint8_t rex = (uint8_t)(0x40 | ((fl & XW) ? 8 : 0) | ((reg >> 3) & 1) << 2 |
+                          ((index >> 3) & 1) << 1 | ((base >> 3) & 1));
+  if (rex != 0x40)
+    x_byte(b, rex);
+  x_opcode(b, op);
+  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
+  x_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
+  x_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
+  if (mod == 1)
+    x_byte(b, (uint8_t)disp);
+  else if (mod == 2)
+    x_u32(b, (uint32_t)disp);
+}
+
 /* Group-1 arithmetic with an immediate: 0x83 /ext ib or 0x81 /ext id. */
 static inline void x_alu_ri(xbuf *b, unsigned fl, int ext, int rm, int32_t imm) {
   if (imm >= -128 && imm <= 127) {

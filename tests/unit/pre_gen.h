@@ -12,7 +12,8 @@
  * and computed pointers (sometimes out of bounds or misaligned), forward
  * conditional blocks, bounded loops counting down or up (rarely endless)
  * with accesses indexed by the counter (which the JIT checks once per loop
- * entry; sometimes an iteration leaves the memory), local calls, helper
+ * entry; sometimes an iteration leaves the memory), fields assembled from
+ * byte loads and conditional moves (JIT peepholes), local calls, helper
  * calls (rarely faulting), 64-bit immediates and region addresses.
  */
 #ifndef PQ_TESTS_PRE_GEN_H
@@ -237,12 +238,62 @@ static inline void pg_indexed(pg *g) {
   pg_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 9, heap ? 7 : 6, 0, 0);
   pg_emit(g, BPF_ALU64 | BPF_ADD | BPF_X, 9, t, 0, 0);
   uint32_t kind = pg_below(g, 3);
-  if (kind == 0)
-    pg_emit(g, BPF_LDX | BPF_MEM | sz, pg_dst(g), 9, off, 0);
+  if (kind == 0) /* sometimes into the address register itself */
+    pg_emit(g, BPF_LDX | BPF_MEM | sz, pg_below(g, 2) ? 9 : pg_dst(g), 9, off, 0);
   else if (kind == 1)
     pg_emit(g, BPF_STX | BPF_MEM | sz, 9, pg_src(g), off, 0);
   else
     pg_emit(g, BPF_ST | BPF_MEM | sz, 9, 0, off, pg_imm(g));
+}
+
+/* A 2-, 4- or 8-byte little- or big-endian field assembled from byte
+ * loads with shifts and ors (as clang writes unaligned reads), sometimes
+ * straddling the end of the memory; the temporary is sometimes dead after. */
+static inline void pg_field(pg *g) {
+  static const uint8_t bases[] = {6, 7, 9};
+  uint8_t base = bases[pg_below(g, 3)];
+  int k = 2 << pg_below(g, 3), be = pg_below(g, 2) != 0, is32 = k < 8 && pg_below(g, 2);
+  int size = base == 7 ? PG_HEAP : PG_CTX;
+  if (base == 9) { /* r9 = r6 + (rX & 7) */
+    uint8_t m = pg_scratch[pg_below(g, 6)];
+    pg_emit(g, BPF_ALU64 | BPF_MOV | BPF_X, 9, 6, 0, 0);
+    pg_emit(g, BPF_ALU64 | BPF_AND, m, 0, 0, 7);
+    pg_emit(g, BPF_ALU64 | BPF_ADD | BPF_X, 9, m, 0, 0);
+    size -= 7;
+  }
+  int o = pg_below(g, 8) == 0 ? size - k + 1 + (int)pg_below(g, 3) : (int)pg_below(g, size - k + 1);
+  /* two distinct scratch registers, neither the base */
+  uint32_t i0 = pg_below(g, 6), i1 = (i0 + 1 + pg_below(g, 5)) % 6; /* r0..r5 */
+  uint8_t d = pg_scratch[i0], t = pg_scratch[i1];
+  uint8_t alu = is32 ? BPF_ALU : BPF_ALU64, start = (uint8_t)pg_below(g, (uint32_t)k);
+  for (int n = 0; n < k; n++) {
+    int i = (start + n) % k, lane = be ? k - 1 - i : i;
+    uint8_t r = n == 0 ? d : t;
+    pg_emit(g, BPF_LDX | BPF_MEM | BPF_B, r, base, (int16_t)(o + i), 0);
+    if (lane)
+      pg_emit(g, alu | BPF_LSH, r, 0, 0, 8 * lane);
+    if (n)
+      pg_emit(g, alu | BPF_OR | BPF_X, d, t, 0, 0);
+  }
+  if (pg_below(g, 2))
+    pg_emit(g, BPF_ALU64 | BPF_MOV, t, 0, 0, pg_imm(g)); /* the temporary dies */
+}
+
+/* rd = A; if cond goto +1; rd = B (a conditional move). */
+static inline void pg_select(pg *g) {
+  uint8_t d = pg_dst(g), x = pg_src(g), y = pg_src(g);
+  static const uint8_t ops[] = {BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JNE, BPF_JSGT, BPF_JSLT, BPF_JLE};
+  uint8_t op = ops[pg_below(g, 7)], cls = pg_below(g, 2) ? BPF_JMP : BPF_JMP32;
+  if (x == d)
+    x = 6;
+  if (y == d)
+    y = 7;
+  pg_emit(g, (pg_below(g, 2) ? BPF_ALU64 : BPF_ALU) | BPF_MOV, d, 0, 0, pg_imm(g));
+  if (pg_below(g, 2))
+    pg_emit(g, cls | op | BPF_X, x, y, 1, 0);
+  else
+    pg_emit(g, cls | op, x, 0, 1, pg_imm(g));
+  pg_emit(g, (pg_below(g, 2) ? BPF_ALU64 : BPF_ALU) | BPF_MOV, d, 0, 0, pg_imm(g));
 }
 
 static inline void pg_block(pg *g, int n);
@@ -379,6 +430,10 @@ static inline void pg_stmt(pg *g) {
     pg_burst(g);
   else if (k == 19 && g->in_loop)
     pg_indexed(g);
+  else if (k == 19)
+    pg_field(g);
+  else if (k == 6)
+    pg_select(g);
   else
     pg_alu(g);
 }

@@ -315,6 +315,38 @@ static void test_helpers_and_budget(void **state) {
     pt_run(prog, engines[e], NULL, 10, &r); /* 32 iterations need more */
     assert_int_equal(r.rc, PQUIC_ERR_BUDGET);
   }
+  if (pq_bpf_prog_has_jit(prog)) {
+    /* The JIT charges the latch of each of the 32 iterations (the last one
+     * on the way out too); the loop's copy decrements without testing when
+     * its pad saw enough budget: exactly enough must finish, one less must
+     * fault, never wrap. */
+    pt_result r;
+    pt_run(prog, PQ_BPF_ENGINE_JIT, NULL, 32, &r);
+    assert_int_equal(r.rc, 0);
+    pt_run(prog, PQ_BPF_ENGINE_JIT, NULL, 31, &r);
+    assert_int_equal(r.rc, PQUIC_ERR_BUDGET);
+  }
+  pq_bpf_prog_del(prog);
+  /* An endless loop calling a function whose loop runs without budget tests
+   * (found by fuzz_pre_diff: the budget wrapped and the run never ended). */
+  pq_bpf_insn e[] = {
+      CALL_LOCAL(2), /* loop */
+      JMP_IMM(BPF_JNE, R1, 0, -2),
+      EXIT(),
+      MOV64_IMM(R6, 3), /* callee */
+      LDX(BPF_B, R2, R3, 0),
+      ALU64_IMM(BPF_ADD, R6, -1),
+      JMP_IMM(BPF_JNE, R6, 0, -3),
+      EXIT(),
+  };
+  assert_int_equal(hoisted(e, LEN(e)), 1);
+  assert_int_equal(pt_load(e, LEN(e), &prog, &d), 0);
+  ne = pt_engines(prog, engines);
+  for (int k = 0; k < ne; k++) { /* budget faults happen at other places per engine */
+    pt_result r;
+    pt_run(prog, engines[k], NULL, 100000, &r);
+    assert_int_equal(r.rc, PQUIC_ERR_BUDGET);
+  }
   pq_bpf_prog_del(prog);
 }
 
