@@ -1,5 +1,6 @@
 #include "common/alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,11 @@ static void *libc_realloc(void *u, void *p, size_t n) { (void)u; return realloc(
 static void libc_free(void *u, void *p) { (void)u; free(p); }
 
 static pq_allocator g_alloc = {libc_malloc, libc_realloc, libc_free, NULL};
-/* Failure injection state: a single thread drives a test, so plain globals. */
-static long g_fail_after = -1;
-static long g_count;
+/* Failure injection state. A test arms it from one thread, but the library
+ * may allocate from several (plugin loads, the PRE's thread test): relaxed
+ * atomics keep that race-free, and while disarmed an allocation only reads. */
+static atomic_long g_fail_after = -1;
+static atomic_long g_count;
 
 void pq_set_allocator(const pq_allocator *a) {
   if (a)
@@ -21,18 +24,18 @@ void pq_set_allocator(const pq_allocator *a) {
 }
 
 void pq_alloc_fail_after(long n) {
-  g_fail_after = n;
-  g_count = 0;
+  atomic_store_explicit(&g_count, 0, memory_order_relaxed);
+  atomic_store_explicit(&g_fail_after, n, memory_order_relaxed);
 }
 
-long pq_alloc_count(void) { return g_count; }
+long pq_alloc_count(void) { return atomic_load_explicit(&g_count, memory_order_relaxed); }
 
 /* True when this allocation must fail. */
 static int inject_failure(void) {
-  g_count++;
-  if (g_fail_after < 0)
+  long limit = atomic_load_explicit(&g_fail_after, memory_order_relaxed);
+  if (limit < 0)
     return 0;
-  return g_count > g_fail_after;
+  return atomic_fetch_add_explicit(&g_count, 1, memory_order_relaxed) + 1 > limit;
 }
 
 void *pq_malloc(size_t size) {

@@ -28,7 +28,8 @@ void pq_free(void *ptr);
 /* Test support: after `n` more successful allocations, every further one
  * fails (n = 0 fails the next). A negative n disables injection. */
 void pq_alloc_fail_after(long n);
-/* Number of allocations attempted since the last pq_alloc_fail_after(). */
+/* Number of allocations attempted since the last pq_alloc_fail_after(n)
+ * with n >= 0 (nothing is counted while injection is off). */
 long pq_alloc_count(void);
 
 #endif
