@@ -120,8 +120,12 @@ static int load_objects(pq_pl_ep *e, struct pquic_plugin *p, const pq_bundle *b,
                   p->mf.objects[i]);
     pq_bpf_diag diag;
     memset(&diag, 0, sizeof diag);
-    pq_bpf_load_opts opts = {e->helpers, off, e->settings.interpreter ? 0u : PQ_BPF_LOAD_JIT,
-                             &diag};
+    /* inline_user: the inliners guard reads with this plugin's deny bits */
+    pq_bpf_load_opts opts = {.helpers = e->helpers,
+                             .globals_offset = off,
+                             .flags = e->settings.interpreter ? 0u : PQ_BPF_LOAD_JIT,
+                             .diag = &diag,
+                             .inline_user = p};
     int rc = pq_bpf_load_elf(o->data, o->len, &opts, &p->progs[i]);
     if (rc)
       return fail(err, errlen, rc, "object %s: %s", o->name,

@@ -71,6 +71,36 @@ int pq_bpf_helpers_find(const pq_bpf_helpers *h, const char *name);
 /* The name of helper `id`, or NULL. */
 const char *pq_bpf_helpers_name(const pq_bpf_helpers *h, uint32_t id);
 
+/* Helper inlining: at a call site where the JIT knows r1 is a constant, a
+ * helper's inliner may give a recipe the JIT emits instead of the call:
+ *
+ *   if (guard && (*guard & guard_mask)) the ordinary call;
+ *   else r0 = the width-byte integer at (*(uint8_t **)(env.user + user_off)
+ *        + off), zero- or sign-extended, and r1..r5 read as zero.
+ *
+ * The host vouches that for every run of the program env.user holds that
+ * pointer and the helper would return exactly this value without faulting
+ * whenever the guard bit is clear. The guard byte is read at run time (a
+ * policy bit that may change at any moment) and must outlive the program.
+ * The interpreter always calls the helper. */
+typedef struct pq_bpf_inline {
+  int32_t user_off;              /* the object: the pointer at env.user + user_off */
+  int32_t off;                   /* the value: at object + off */
+  uint8_t width;                 /* 1, 2, 4 or 8 bytes */
+  uint8_t sign;                  /* 1: sign-extend to 64 bits, 0: zero-extend */
+  uint8_t guard_mask;            /* bits of *guard that send the site to the call */
+  const volatile uint8_t *guard; /* NULL: no guard */
+} pq_bpf_inline;
+
+/* Decides one call site while loading: returns 1 with *out filled when the
+ * call with r1 = `r1` may be replaced, 0 to keep the call. `user` is the
+ * load's pq_bpf_load_opts.inline_user. */
+typedef int (*pq_bpf_inliner_fn)(void *user, uint64_t r1, pq_bpf_inline *out);
+
+/* Attaches an inliner to the registered helper `id` (NULL removes it).
+ * Errors: INVAL (no such helper). */
+int pq_bpf_helpers_set_inliner(pq_bpf_helpers *h, uint32_t id, pq_bpf_inliner_fn fn);
+
 /* ---- loading ------------------------------------------------------------ */
 
 enum {
@@ -92,6 +122,7 @@ typedef struct pq_bpf_load_opts {
   size_t globals_offset;         /* where this object's globals start in the region */
   unsigned flags;                /* PQ_BPF_LOAD_* */
   pq_bpf_diag *diag;             /* optional: filled on failure */
+  void *inline_user;             /* given to the helpers' inliners (JIT only) */
 } pq_bpf_load_opts;
 
 /* Loads a relocatable eBPF ELF object (clang -target bpf -O2 -c): all
@@ -142,6 +173,10 @@ int pq_bpf_prog_globals_init(const pq_bpf_prog *p, uint8_t *region, size_t regio
 /* The distinct helper ids the program calls, ascending (the host may refuse
  * some before running it). Sets *ids (owned by the program), returns count. */
 size_t pq_bpf_prog_helpers_used(const pq_bpf_prog *p, const uint32_t **ids);
+
+/* Helper call sites the JIT code does without a call (inlined), as many
+ * times as each was emitted (a versioned loop emits its body twice). */
+size_t pq_bpf_prog_helpers_inlined(const pq_bpf_prog *p);
 
 /* ---- running ------------------------------------------------------------ */
 

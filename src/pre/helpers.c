@@ -1,13 +1,15 @@
-/* Helper registry: names to stable ids to C functions. */
+/* Helper registry: names to stable ids to C functions and their inliners. */
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pre/jit.h"
 #include "pre/prog.h"
 
 #define NAME_MAX_LEN 63
 
 typedef struct helper {
   pq_bpf_helper_fn fn;
+  pq_bpf_inliner_fn inliner;
   char name[NAME_MAX_LEN + 1];
 } helper;
 
@@ -68,4 +70,31 @@ pq_bpf_helper_fn pq_bpf_helpers_fn(const pq_bpf_helpers *h, uint32_t id) {
   if (!h || id >= h->len)
     return NULL;
   return h->by_id[id].fn;
+}
+
+int pq_bpf_helpers_set_inliner(pq_bpf_helpers *h, uint32_t id, pq_bpf_inliner_fn fn) {
+  if (!h || id >= h->len || !h->by_id[id].fn)
+    return PQUIC_ERR_INVAL;
+  h->by_id[id].inliner = fn;
+  return 0;
+}
+
+int pq_bpf_helpers_copy_inliners(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user) {
+  int any = 0;
+  for (size_t i = 0; h && i < p->nhelpers_used; i++)
+    any |= p->helpers_used[i] < h->len && h->by_id[p->helpers_used[i]].inliner;
+  if (!any)
+    return 0; /* the common case: nothing to allocate */
+  p->inliner = pq_calloc(p->helper_fn_len, sizeof(pq_bpf_inliner_fn));
+  if (!p->inliner)
+    return PQUIC_ERR_NOMEM;
+  for (size_t i = 0; i < p->nhelpers_used; i++)
+    if (p->helpers_used[i] < h->len)
+      p->inliner[p->helpers_used[i]] = h->by_id[p->helpers_used[i]].inliner;
+  p->inline_user = user;
+  return 0;
+}
+
+size_t pq_bpf_prog_helpers_inlined(const pq_bpf_prog *p) {
+  return p ? pq_jit_inlined(p->jit) : 0;
 }

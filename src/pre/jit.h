@@ -17,6 +17,9 @@ void pq_jit_free(pq_jit *j);
 /* Runs function `func` from JIT code. Returns 0 (r->r0 set) or a fault. */
 int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r);
 
+/* Helper call sites emitted inline (pq_bpf_prog_helpers_inlined); 0 for NULL. */
+size_t pq_jit_inlined(const pq_jit *j);
+
 /* Size of the generated machine code in bytes. */
 size_t pq_jit_code_size(const pq_jit *j);
 

@@ -130,6 +130,9 @@ typedef struct jit_comp {
   uint32_t func;      /* function being compiled */
   int unchecked;      /* benchmark builds: no bounds checks */
   int oom;
+  struct jit_inl *inl; /* inlined helper calls: their slow paths (jit_inline.c) */
+  size_t ninl, capinl;
+  uint32_t inlined; /* helper call sites emitted inline */
 } jit_comp;
 
 extern const uint8_t pq_jit_reg[11];
@@ -192,6 +195,13 @@ size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t of
  * sets the flags of a conditional jump and returns its condition code. */
 uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
                          int (*compare)(jit_comp *, const pq_bpf_insn *));
+
+/* Helper calls: the ordinary call sequence (jit_x86_64.c); the inline
+ * form when the helper's inliner gives one for this site, returning 1
+ * (jit_inline.c); the inline forms' out-of-line calls, emitted last. */
+void pq_jit_helper_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+int pq_jit_inline_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+void pq_jit_inline_stubs(jit_comp *c);
 
 /* Code for one instruction class. */
 void pq_jit_alu(jit_comp *c, const pq_bpf_insn *in);

@@ -23,6 +23,7 @@ struct pq_jit {
   size_t len;  /* code bytes */
   uint32_t *func_off;
   uint32_t *insn_off; /* native offset of each slot (fault reports, debugging) */
+  uint32_t inlined;   /* helper call sites emitted inline */
 };
 
 const uint8_t pq_jit_reg[11] = {RAX, RSI, RDX, RCX, R8, R9, RBX, R13, R14, R11, RBP};
@@ -220,7 +221,7 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
  * r9 in the context when it is live, the region base is reloaded; one
  * compare catches a helper fault; r1..r5 read as zero afterwards, so those
  * still live are cleared. */
-static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+void pq_jit_helper_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t id = (uint32_t)in->imm;
   unsigned live = pq_jit_live_after(c->p, c->live, pc);
@@ -240,6 +241,12 @@ static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   for (int r = 1; r <= 5; r++)
     if (live & (1u << r))
       x_rr(b, 0, 0x31, pq_jit_reg[r], pq_jit_reg[r]);
+}
+
+/* Inline when the helper's inliner allows it (jit_inline.c), else a call. */
+static void emit_helper(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  if (!pq_jit_inline_call(c, in, pc))
+    pq_jit_helper_call(c, in, pc);
 }
 
 static void emit_call_local(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
@@ -390,6 +397,7 @@ static void compile(jit_comp *c) {
     compile_func(c, f);
   pq_jit_slow_copies(c);
   pq_jit_stubs(c);
+  pq_jit_inline_stubs(c);
   for (size_t i = 0; i < c->nfixes; i++) {
     const jit_fix *x = &c->fixes[i];
     size_t to = x->kind == FIX_FUNC   ? c->func_off[x->target]
@@ -452,11 +460,13 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.live);
   pq_free(c.pad_off);
   pq_free(c.copy_off);
+  pq_free(c.inl);
   pq_loops_free(&c.loops);
   if (rc) {
     pq_jit_free(j);
     return rc;
   }
+  j->inlined = c.inlined;
   *out = j;
   return 0;
 }
@@ -473,6 +483,9 @@ void pq_jit_free(pq_jit *j) {
 
 size_t pq_jit_code_size(const pq_jit *j) {
   return j ? j->len : 0;
+}
+size_t pq_jit_inlined(const pq_jit *j) {
+  return j ? j->inlined : 0;
 }
 const uint8_t *pq_jit_code(const pq_jit *j) {
   return j ? j->code : NULL;
@@ -561,6 +574,11 @@ int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
 }
 
 size_t pq_jit_code_size(const pq_jit *j) {
+  (void)j;
+  return 0;
+}
+
+size_t pq_jit_inlined(const pq_jit *j) {
   (void)j;
   return 0;
 }

@@ -45,6 +45,8 @@ struct pq_bpf_prog {
   size_t nhelpers_used;
   pq_bpf_helper_fn *helper_fn; /* by id, helper_fn_len entries */
   uint32_t helper_fn_len;
+  pq_bpf_inliner_fn *inliner; /* by id, helper_fn_len entries; NULL when none has one */
+  void *inline_user;          /* their argument (pq_bpf_load_opts.inline_user) */
   pq_jit *jit;
 };
 
@@ -69,6 +71,10 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
 
 /* Looks up helper `id`; NULL when absent. */
 pq_bpf_helper_fn pq_bpf_helpers_fn(const pq_bpf_helpers *h, uint32_t id);
+
+/* Copies the inliners of the helpers p uses (after its helper functions)
+ * and their argument, for the JIT. Errors: NOMEM. */
+int pq_bpf_helpers_copy_inliners(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user);
 
 /* Common tail of the loaders: verify, copy helper functions, JIT when asked.
  * Frees p on failure. */
