@@ -47,6 +47,9 @@ static int one_piece(const jit_comp *c, const pq_bpf_func *f, uint32_t pc, uint3
 typedef struct lanes {
   int8_t off[8]; /* byte lane i holds the byte at base + off[i], or -128 (zero) */
   uint8_t tracked;
+  /* the shape of off[] (shape()): lanes up to the top one, and whether they
+   * hold consecutive bytes upwards (le) or downwards (be) */
+  uint8_t k, le, be;
 } lanes;
 
 #define EMPTY (-128)
@@ -59,28 +62,35 @@ static int top_lane(const lanes *v) {
   return t;
 }
 
+/* Recomputes v's shape after a change: only the register an instruction
+ * writes changes, so complete() need not rescan every lane of every
+ * register at each step. */
+static void shape(lanes *v) {
+  int k = top_lane(v) + 1, le = 1, big = 1;
+  for (int i = 0; i < k; i++) {
+    if (v->off[i] == EMPTY)
+      le = big = 0;
+    else {
+      le &= v->off[i] == v->off[0] + i;
+      big &= v->off[i] == v->off[0] - i;
+    }
+  }
+  v->k = (uint8_t)k;
+  v->le = (uint8_t)le;
+  v->be = (uint8_t)big;
+}
+
 /* The register holding all `loads` bytes as one little- or big-endian
  * field, or -1. */
 static int complete(const lanes *r, int loads, int *width, int *be, int *off) {
   for (int d = 0; d < 11; d++) {
     const lanes *v = &r[d];
-    int k = top_lane(v) + 1;
-    if (!v->tracked || k != loads || (k != 2 && k != 4 && k != 8))
-      continue;
-    int le = 1, big = 1;
-    for (int i = 0; i < k; i++) {
-      if (v->off[i] == EMPTY)
-        le = big = 0;
-      else {
-        le &= v->off[i] == v->off[0] + i;
-        big &= v->off[i] == v->off[0] - i;
-      }
-    }
-    if (!le && !big)
+    int k = v->k;
+    if (!v->tracked || k != loads || (k != 2 && k != 4 && k != 8) || (!v->le && !v->be))
       continue;
     *width = k;
-    *be = !le;
-    *off = le ? v->off[0] : v->off[k - 1];
+    *be = !v->le;
+    *off = v->le ? v->off[0] : v->off[k - 1];
     return d;
   }
   return -1;
@@ -140,6 +150,7 @@ static int try_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
     } else {
       break;
     }
+    shape(d);
     if (in->dst == base)
       base_ok = 0;
     written |= (uint16_t)(1u << in->dst);
