@@ -24,76 +24,53 @@ enum {
 #undef PQ_FIELD
 };
 
+/* X(NAME, member): the connection fields that are plain integer members of
+ * pq_cnx, read as (uint64_t)cnx->member: the getter below and the JIT's
+ * inline reads (fields_inline.c) both come from this list. */
+#define PQ_PL_CNX_MEMBERS(X)                                                                       \
+  X(IS_SERVER, is_server)                                                                          \
+  X(STATE, state)                                                                                  \
+  X(VERSION, version)                                                                              \
+  X(HANDSHAKE_COMPLETE, handshake_complete)                                                        \
+  X(HANDSHAKE_CONFIRMED, handshake_confirmed)                                                      \
+  X(CREATED, created)                                                                              \
+  X(N_PATHS, n_paths)                                                                              \
+  X(MAX_DATA_SEND, max_data_send)                                                                  \
+  X(DATA_SENT, data_sent)                                                                          \
+  X(MAX_DATA_RECV, max_data_recv)                                                                  \
+  X(DATA_RECV, data_recv)                                                                          \
+  X(DATA_CONSUMED, data_consumed)                                                                  \
+  X(RECV_WINDOW, recv_window)                                                                      \
+  X(PTO_COUNT, pto_count)                                                                          \
+  X(PACKET_THRESHOLD, packet_threshold)                                                            \
+  X(TIME_THRESHOLD_SHIFT, time_threshold_shift)                                                    \
+  X(IDLE_TIMEOUT, idle_timeout)                                                                    \
+  X(PEER_MAX_ACK_DELAY, peer.max_ack_delay)                                                        \
+  X(PEER_ACK_DELAY_EXPONENT, peer.ack_delay_exponent)                                              \
+  X(PEER_MAX_UDP_PAYLOAD, peer.max_udp_payload)                                                    \
+  X(KEY_PHASE, key_phase)                                                                          \
+  X(PACKETS_SENT, stats.packets_sent)                                                              \
+  X(PACKETS_RECEIVED, stats.packets_received)                                                      \
+  X(PACKETS_LOST, stats.packets_lost)                                                              \
+  X(BYTES_SENT, stats.bytes_sent)                                                                  \
+  X(BYTES_RECEIVED, stats.bytes_received)                                                          \
+  X(STREAM_BYTES_SENT, stats.stream_bytes_sent)                                                    \
+  X(STREAM_BYTES_RECEIVED, stats.stream_bytes_received)                                            \
+  X(NEXT_PN, spaces[PQ_EPOCH_APP].next_pn)                                                         \
+  X(LARGEST_ACKED, spaces[PQ_EPOCH_APP].largest_acked)                                             \
+  X(LARGEST_RECEIVED, spaces[PQ_EPOCH_APP].largest_recv)                                           \
+  X(STREAMS_OPENED, stats.streams_opened)                                                          \
+  X(PACKETS_DROPPED, stats.packets_dropped)
+
 static inline __attribute__((always_inline)) uint64_t get_cnx(pq_cnx *c, uint64_t f, int *ok) {
   switch (f) {
-  case F_CNX_IS_SERVER:
-    return (uint64_t)c->is_server;
-  case F_CNX_STATE:
-    return (uint64_t)c->state;
-  case F_CNX_VERSION:
-    return c->version;
-  case F_CNX_HANDSHAKE_COMPLETE:
-    return (uint64_t)c->handshake_complete;
-  case F_CNX_HANDSHAKE_CONFIRMED:
-    return (uint64_t)c->handshake_confirmed;
-  case F_CNX_CREATED:
-    return c->created;
-  case F_CNX_N_PATHS:
-    return c->n_paths;
+#define X(NAME, member)                                                                            \
+  case F_CNX_##NAME:                                                                               \
+    return (uint64_t)c->member;
+    PQ_PL_CNX_MEMBERS(X)
+#undef X
   case F_CNX_ACTIVE_PATH:
     return (uint64_t)(uintptr_t)&c->paths[c->active_path];
-  case F_CNX_MAX_DATA_SEND:
-    return c->max_data_send;
-  case F_CNX_DATA_SENT:
-    return c->data_sent;
-  case F_CNX_MAX_DATA_RECV:
-    return c->max_data_recv;
-  case F_CNX_DATA_RECV:
-    return c->data_recv;
-  case F_CNX_DATA_CONSUMED:
-    return c->data_consumed;
-  case F_CNX_RECV_WINDOW:
-    return c->recv_window;
-  case F_CNX_PTO_COUNT:
-    return c->pto_count;
-  case F_CNX_PACKET_THRESHOLD:
-    return c->packet_threshold;
-  case F_CNX_TIME_THRESHOLD_SHIFT:
-    return c->time_threshold_shift;
-  case F_CNX_IDLE_TIMEOUT:
-    return c->idle_timeout;
-  case F_CNX_PEER_MAX_ACK_DELAY:
-    return c->peer.max_ack_delay;
-  case F_CNX_PEER_ACK_DELAY_EXPONENT:
-    return c->peer.ack_delay_exponent;
-  case F_CNX_PEER_MAX_UDP_PAYLOAD:
-    return c->peer.max_udp_payload;
-  case F_CNX_KEY_PHASE:
-    return c->key_phase;
-  case F_CNX_PACKETS_SENT:
-    return c->stats.packets_sent;
-  case F_CNX_PACKETS_RECEIVED:
-    return c->stats.packets_received;
-  case F_CNX_PACKETS_LOST:
-    return c->stats.packets_lost;
-  case F_CNX_BYTES_SENT:
-    return c->stats.bytes_sent;
-  case F_CNX_BYTES_RECEIVED:
-    return c->stats.bytes_received;
-  case F_CNX_STREAM_BYTES_SENT:
-    return c->stats.stream_bytes_sent;
-  case F_CNX_STREAM_BYTES_RECEIVED:
-    return c->stats.stream_bytes_received;
-  case F_CNX_NEXT_PN:
-    return c->spaces[PQ_EPOCH_APP].next_pn;
-  case F_CNX_LARGEST_ACKED:
-    return c->spaces[PQ_EPOCH_APP].largest_acked;
-  case F_CNX_LARGEST_RECEIVED:
-    return c->spaces[PQ_EPOCH_APP].largest_recv;
-  case F_CNX_STREAMS_OPENED:
-    return c->stats.streams_opened;
-  case F_CNX_PACKETS_DROPPED:
-    return c->stats.packets_dropped;
   default:
     *ok = 0;
     return 0;

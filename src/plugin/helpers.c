@@ -343,5 +343,7 @@ int pq_pl_helpers_register(pq_bpf_helpers *h) {
     rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);
   PQ_PL_GETTERS(X)
 #undef X
+  if (!rc)
+    rc = pq_bpf_helpers_set_inliner(h, PQ_PL_HELPER_GET_CNX, pq_pl_inline_get_cnx);
   return rc;
 }

@@ -1,0 +1,330 @@
+/* pl_get_cnx read inline by JIT code (plugin/fields_inline.c over
+ * pre/jit_inline.c), on a live connection whose fields all hold distinct
+ * values: for every connection field, JIT code (inlined where the field is
+ * a plain member), the interpreter, a non-constant field id (a call) and
+ * the native API agree; a denied field faults the same inlined or not,
+ * and reads again once allowed; pluglets of a real bundle read inline and
+ * fault with the same message as in the interpreter. */
+#include "pair.h"
+#include "pre_test.h"
+
+#include "common/alloc.h"
+#include "plugin/bundle.h"
+#include "plugin/helpers.h"
+#include "pquic_plugin.h"
+
+#ifndef PQ_FIXTURE_DIR /* set by plugins/CMakeLists.txt */
+#define PQ_FIXTURE_DIR "tests/plugins"
+#endif
+
+/* Every CNX field id of the list, in order. */
+static size_t all_cnx_fields(uint32_t *out) {
+  size_t n = 0;
+#define PQ_FIELD(obj, name, id, access, type, doc)                                                 \
+  if ((id) >> 8 == PQ_OBJ_CNX)                                                                     \
+    out[n++] = (id);
+#include "pquic_fields.def"
+#undef PQ_FIELD
+  return n;
+}
+
+/* The value C reads for field f, *plain set when it is a plain member. */
+static uint64_t c_value(pq_cnx *c, uint32_t f, int *plain) {
+  *plain = 1;
+  switch (f) {
+#define X(NAME, member)                                                                            \
+  case PQF_CNX_##NAME:                                                                             \
+    return (uint64_t)c->member;
+    PQ_PL_CNX_MEMBERS(X)
+#undef X
+  default:
+    *plain = 0;
+    assert_int_equal(f, PQF_CNX_ACTIVE_PATH); /* the only computed one */
+    return (uint64_t)(uintptr_t)&c->paths[c->active_path];
+  }
+}
+
+/* Distinct values in every plain member, the sign bit of its width set in
+ * every other one. */
+static void scramble(pq_cnx *c) {
+  uint64_t i = 0;
+#define X(NAME, member)                                                                            \
+  i++;                                                                                             \
+  c->member =                                                                                      \
+      (__typeof__(c->member))(0x9e3779b97f4a7c15ull * i ^ (i & 1 ? 0x8080808080808080ull : 0));
+  PQ_PL_CNX_MEMBERS(X)
+#undef X
+}
+
+static struct pquic_plugin plug; /* only its deny bitmap is used */
+static uint8_t region[PQ_BPF_MAX_FRAMES * PQ_BPF_STACK_FRAME] __attribute__((aligned(16)));
+
+static pq_bpf_prog *load_raw(const pq_bpf_insn *ins, size_t n) {
+  uint8_t bytes[64];
+  assert_true(n * 8 <= sizeof bytes);
+  for (size_t i = 0; i < n; i++)
+    pq_bpf_encode(&ins[i], bytes + 8 * i);
+  pq_bpf_helpers *h = pq_bpf_helpers_new();
+  assert_non_null(h);
+  assert_int_equal(pq_pl_helpers_register(h), 0);
+  pq_bpf_diag d = {-1, ""};
+  pq_bpf_load_opts o = {.helpers = h, .flags = PQ_BPF_LOAD_JIT, .diag = &d, .inline_user = &plug};
+  pq_bpf_prog *p = NULL;
+  if (pq_bpf_load_raw(bytes, n * 8, &o, &p))
+    fail_msg("load: %s", d.msg);
+  pq_bpf_helpers_del(h);
+  assert_true(pq_bpf_prog_has_jit(p));
+  return p;
+}
+
+typedef struct res {
+  int rc, fault; /* pq_bpf_run's code, the plugin fault */
+  uint64_t r0;
+  pq_bpf_fault f;
+} res;
+
+/* One run as the plugin layer makes it: the run on cnx is the helpers'
+ * environment (env.user and pq_pl_cur). */
+static res run(const pq_bpf_prog *p, pq_cnx *cnx, int engine, uint64_t r1) {
+  pq_pl_run r;
+  memset(&r, 0, sizeof r);
+  r.cnx = cnx;
+  r.deny = plug.deny;
+  pq_bpf_instance inst = {region, sizeof region, 0, sizeof region};
+  pq_bpf_run_args a = {.budget = 1000, .user = &r, .engine = engine};
+  a.args[0] = r1;
+  res o;
+  memset(&o, 0, sizeof o);
+  pq_pl_cur = &r;
+  o.rc = pq_bpf_run(p, 0, &inst, &a, &o.r0, &o.f);
+  pq_pl_cur = NULL;
+  o.fault = r.fault;
+  return o;
+}
+
+/* The native API on the same connection. */
+static res native(pq_cnx *cnx, uint32_t f) {
+  pq_pl_run r;
+  memset(&r, 0, sizeof r);
+  r.cnx = cnx;
+  r.deny = plug.deny;
+  res o;
+  memset(&o, 0, sizeof o);
+  pq_pl_cur = &r;
+  o.r0 = pl_get_cnx(f);
+  pq_pl_cur = NULL;
+  o.fault = r.fault;
+  return o;
+}
+
+static void same(const res *a, const res *b, const char *what, uint32_t f) {
+  if (a->rc != b->rc || a->r0 != b->r0 || a->fault != b->fault || a->f.err != b->f.err ||
+      a->f.insn != b->f.insn || a->f.addr != b->f.addr || a->f.helper != b->f.helper)
+    fail_msg("field 0x%x, %s: rc %d/%d r0 0x%llx/0x%llx fault %d/%d insn %u/%u", f, what, a->rc,
+             b->rc, (unsigned long long)a->r0, (unsigned long long)b->r0, a->fault, b->fault,
+             a->f.insn, b->f.insn);
+}
+
+/* A live connection: handshaken, then every plain field scrambled (and
+ * restored before the connection goes). */
+static void with_cnx(void (*body)(pq_cnx *)) {
+  pair_side c, s;
+  pair_side_init(&c, 0, 5000);
+  pair_side_init(&s, 1, 4433);
+  uint64_t now = 1000000;
+  pair_connect(&c, &s, now);
+  pair_run(&c, &s, &now, pair_handshaken);
+  assert_true(c.handshake_done);
+  pq_cnx *cnx = c.cnx;
+  pq_cnx *saved = malloc(sizeof *cnx);
+  assert_non_null(saved);
+  memcpy(saved, cnx, sizeof *cnx);
+  scramble(cnx);
+  body(cnx);
+  memcpy(cnx, saved, sizeof *cnx);
+  free(saved);
+  pair_free(&c);
+  pair_free(&s);
+}
+
+static void every_field_body(pq_cnx *cnx) {
+  uint32_t f[64];
+  size_t n = all_cnx_fields(f);
+  uint64_t seen[64];
+  const pq_bpf_insn byvar[] = {CALL_HELPER(PQ_PL_HELPER_GET_CNX), EXIT()};
+  pq_bpf_prog *pv = load_raw(byvar, 2);
+  assert_int_equal(pq_bpf_prog_helpers_inlined(pv), 0); /* r1 is not known */
+  for (size_t i = 0; i < n; i++) {
+    int plain;
+    uint64_t want = c_value(cnx, f[i], &plain);
+    for (size_t k = 0; k < i; k++)
+      if (seen[k] == want)
+        fail_msg("fields 0x%x and 0x%x both hold 0x%llx", f[k], f[i], (unsigned long long)want);
+    seen[i] = want;
+    pq_bpf_inline rec;
+    assert_int_equal(pq_pl_inline_get_cnx(&plug, f[i], &rec), plain);
+    const pq_bpf_insn byconst[] = {MOV64_IMM(1, (int32_t)f[i]), CALL_HELPER(PQ_PL_HELPER_GET_CNX),
+                                   EXIT()};
+    pq_bpf_prog *pc = load_raw(byconst, 3);
+    assert_int_equal(pq_bpf_prog_helpers_inlined(pc), (size_t)plain);
+    res jit = run(pc, cnx, PQ_BPF_ENGINE_JIT, 0), interp = run(pc, cnx, PQ_BPF_ENGINE_INTERP, 0);
+    res call = run(pv, cnx, PQ_BPF_ENGINE_JIT, f[i]), nat = native(cnx, f[i]);
+    same(&jit, &interp, "JIT / interpreter", f[i]);
+    same(&jit, &call, "constant / variable id", f[i]);
+    assert_int_equal(nat.fault, 0);
+    if (jit.rc || jit.r0 != want || nat.r0 != want)
+      fail_msg("field 0x%x: JIT %d 0x%llx, native 0x%llx, C 0x%llx", f[i], jit.rc,
+               (unsigned long long)jit.r0, (unsigned long long)nat.r0, (unsigned long long)want);
+    pq_bpf_prog_del(pc);
+  }
+  pq_bpf_prog_del(pv);
+}
+
+static void every_field(void **state) {
+  (void)state;
+  with_cnx(every_field_body);
+}
+
+static void denied_body(pq_cnx *cnx) {
+  uint32_t f[64];
+  size_t n = all_cnx_fields(f);
+  for (size_t i = 0; i < n; i++) {
+    int plain;
+    uint64_t want = c_value(cnx, f[i], &plain);
+    const pq_bpf_insn prog[] = {MOV64_IMM(0, 5), MOV64_IMM(1, (int32_t)f[i]),
+                                CALL_HELPER(PQ_PL_HELPER_GET_CNX), EXIT()};
+    pq_bpf_prog *p = load_raw(prog, 4);
+    assert_int_equal(pq_bpf_prog_helpers_inlined(p), (size_t)plain);
+    assert_int_equal(pquic_plugin_deny_field(&plug, f[i]), 0);
+    res jit = run(p, cnx, PQ_BPF_ENGINE_JIT, 0), interp = run(p, cnx, PQ_BPF_ENGINE_INTERP, 0);
+    same(&jit, &interp, "denied", f[i]);
+    assert_int_equal(jit.rc, PQUIC_ERR_HELPER);
+    assert_int_equal(jit.fault, PQUIC_ERR_FIELD_DENIED);
+    assert_int_equal(jit.f.insn, 2);
+    assert_int_equal(jit.f.helper, PQ_PL_HELPER_GET_CNX);
+    assert_int_equal(jit.f.addr, f[i]);
+    res nat = native(cnx, f[i]);
+    assert_int_equal(nat.fault, PQUIC_ERR_FIELD_DENIED);
+    assert_int_equal(nat.r0, 0);
+    /* allowed again: the same code reads inline */
+    memset(plug.deny, 0, sizeof plug.deny);
+    jit = run(p, cnx, PQ_BPF_ENGINE_JIT, 0);
+    assert_int_equal(jit.rc, 0);
+    assert_int_equal(jit.r0, want);
+    /* the neighbouring fields' bits do not deny this one */
+    if (f[i] > PQF_CNX_IS_SERVER)
+      assert_int_equal(pquic_plugin_deny_field(&plug, f[i] - 1), 0);
+    if (f[i] + 1 <= PQF_CNX_PACKETS_DROPPED)
+      assert_int_equal(pquic_plugin_deny_field(&plug, f[i] + 1), 0);
+    jit = run(p, cnx, PQ_BPF_ENGINE_JIT, 0);
+    assert_int_equal(jit.rc, 0);
+    assert_int_equal(jit.r0, want);
+    memset(plug.deny, 0, sizeof plug.deny);
+    pq_bpf_prog_del(p);
+  }
+}
+
+static void denied_fields(void **state) {
+  (void)state;
+  with_cnx(denied_body);
+}
+
+/* ---- pluglets of a bundle (tests/plugins/fixture.c) ---- */
+
+static uint8_t *fixture;
+static size_t fixture_len;
+
+static const char manifest[] = "plugin org.test.inline\n"
+                               "fx_fields external fixture.o fields\n"
+                               "fx_loop external fixture.o read_loop\n";
+
+static void set_interpreter(pquic_endpoint *ep, int on) {
+  pquic_plugin_settings set;
+  pquic_plugin_settings_init(&set);
+  set.interpreter = on;
+  assert_int_equal(pquic_endpoint_plugin_settings(ep, &set), 0);
+}
+
+/* fields and read_loop on a live connection, the plugin compiled unless
+ * `interp`; JIT and interpreter runs agree with the C stats; then
+ * PACKETS_SENT denied: the fault's message in `reason`. */
+static void bundle_scenario(int interp, char *reason, size_t len) {
+  pair_side c, s;
+  pair_side_init(&c, 0, 5000);
+  pair_side_init(&s, 1, 4433);
+  set_interpreter(c.ep, interp);
+  pq_bundle_object obj = {"fixture.o", fixture, fixture_len};
+  uint8_t *b;
+  size_t blen;
+  char err[200];
+  if (pq_bundle_build(manifest, strlen(manifest), &obj, 1, &b, &blen, err, sizeof err))
+    fail_msg("bundle: %s", err);
+  pquic_plugin *p;
+  if (pquic_plugin_load(c.ep, b, blen, &p, err, sizeof err))
+    fail_msg("load: %s", err);
+  pq_free(b);
+  /* fields: four constant cnx reads; read_loop: one (twice if its loop
+   * is versioned) */
+  assert_true(pq_bpf_prog_helpers_inlined(p->progs[0]) >= (interp ? 0u : 5u));
+  uint64_t now = 1000000;
+  pair_connect(&c, &s, now);
+  assert_int_equal(pquic_plugin_attach(c.cnx, p, err, sizeof err), 0);
+  pair_run(&c, &s, &now, pair_handshaken);
+  assert_true(c.handshake_done);
+  pquic_stats st;
+  pquic_cnx_get_stats(c.cnx, &st);
+  uint64_t out[2][6], ret[2], r;
+  for (int e = 0; e < 2; e++) { /* compiled code, then the interpreter */
+    set_interpreter(c.ep, interp || e);
+    memset(out[e], 0xa5, sizeof out[e]);
+    assert_int_equal(pquic_plugin_call(c.cnx, "fx_fields", NULL, 0, out[e], 6, &r), 0);
+    uint64_t in[1] = {1000};
+    assert_int_equal(pquic_plugin_call(c.cnx, "fx_loop", in, 1, NULL, 0, &ret[e]), 0);
+  }
+  assert_memory_equal(out[0], out[1], sizeof out[0]);
+  assert_int_equal(out[0][0], 0);
+  assert_int_equal(out[0][1], 1);
+  assert_int_equal(out[0][4], st.packets_sent);
+  assert_int_equal(out[0][5], 1);
+  assert_int_equal(ret[0], 1000 * st.packets_sent);
+  assert_int_equal(ret[1], ret[0]);
+  set_interpreter(c.ep, interp);
+  assert_int_equal(pquic_plugin_deny_field(p, PQF_CNX_PACKETS_SENT), 0);
+  assert_int_equal(pquic_plugin_call(c.cnx, "fx_fields", NULL, 0, out[0], 6, &r),
+                   PQUIC_ERR_FIELD_DENIED);
+  pair_run(&c, &s, &now, pair_closed);
+  assert_int_equal(c.op_fault, 1);
+  assert_int_equal(c.fault_err, PQUIC_ERR_FIELD_DENIED);
+  snprintf(reason, len, "%s", c.fault_reason);
+  pair_free(&c);
+  pair_free(&s);
+}
+
+static void bundle_pluglets(void **state) {
+  (void)state;
+  char jit[256], interp[256];
+  bundle_scenario(0, jit, sizeof jit);
+  bundle_scenario(1, interp, sizeof interp);
+  assert_string_equal(jit, interp);
+  assert_non_null(strstr(jit, "plugin org.test.inline (manifest line 2): "));
+  assert_non_null(strstr(jit, "helper pl_get_cnx at insn "));
+}
+
+static int setup(void **state) {
+  fixture = pair_read(PQ_FIXTURE_DIR "/fixture.o", &fixture_len);
+  return pair_setup(state);
+}
+
+static int teardown(void **state) {
+  free(fixture);
+  return pair_teardown(state);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(every_field),
+      cmocka_unit_test(denied_fields),
+      cmocka_unit_test(bundle_pluglets),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
