@@ -10,8 +10,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "common/alloc.h"
 #include "pre/analyze.h"
+#include "pre/scratch.h"
 
 #define WIDEN_AFTER 1 /* joins at a block before its bounds jump to extremes */
 #define ROUNDS_PER_BLOCK 40
@@ -26,6 +26,7 @@ typedef struct block {
 
 typedef struct actx {
   pq_bpf_prog *p;
+  pq_scratch tmp;
   uint64_t safe_limit; /* [0, safe_limit) of the instance region always exists */
   uint32_t fend;       /* end of the function being analysed */
   uint32_t *blk_of;    /* slot -> block index (leaders only), UINT32_MAX otherwise */
@@ -184,7 +185,7 @@ static int build_blocks(actx *a, const pq_bpf_func *f) {
       a->blk_of[pc] = n++;
   if (n > MAX_BLOCKS)
     return 1;
-  a->blocks = pq_calloc(n, sizeof(block));
+  a->blocks = pq_scratch_calloc(&a->tmp, n, sizeof(block));
   if (!a->blocks)
     return PQUIC_ERR_NOMEM;
   a->nblocks = n;
@@ -229,13 +230,14 @@ static int analyze(actx *a) {
     for (uint32_t pc = fn->start; pc < fn->end; pc++)
       a->blk_of[pc] = UINT32_MAX;
     a->fend = fn->end;
+    pq_scratch_mark m = pq_scratch_save(&a->tmp);
     int rc = build_blocks(a, fn);
     int gave_up = rc == 1;
     if (rc == 1)
       rc = 0;
     else if (!rc)
       gave_up = analyze_func(a, fn);
-    pq_free(a->blocks);
+    pq_scratch_release(&a->tmp, m);
     a->blocks = NULL;
     a->nwork = 0;
     if (rc)
@@ -259,14 +261,12 @@ int pq_bpf_analyze(pq_bpf_prog *p) {
   memset(&a, 0, sizeof(a));
   a.p = p;
   a.safe_limit = (uint64_t)p->globals_off + p->globals_size;
-  a.blk_of = pq_calloc(p->ninsns, sizeof(uint32_t));
-  a.seen = pq_calloc(p->ninsns, 1);
-  a.unsafe = pq_calloc(p->ninsns, 1);
-  a.hint = pq_calloc(p->ninsns, 1);
+  pq_scratch_init(&a.tmp);
+  a.blk_of = pq_scratch_calloc(&a.tmp, p->ninsns, sizeof(uint32_t));
+  a.seen = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
+  a.unsafe = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
+  a.hint = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
   int rc = a.blk_of && a.seen && a.unsafe && a.hint ? analyze(&a) : PQUIC_ERR_NOMEM;
-  pq_free(a.blk_of);
-  pq_free(a.seen);
-  pq_free(a.unsafe);
-  pq_free(a.hint);
+  pq_scratch_free(&a.tmp);
   return rc;
 }

@@ -37,9 +37,9 @@ static int successors(const pq_bpf_insn *in, uint32_t pc, uint32_t *next) {
  * still on the walk's stack closes a loop. */
 static int mark_back_edges(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  uint8_t *state = pq_calloc(p->ninsns, 1); /* 0 new, 1 on the stack, 2 done */
-  uint32_t *stk = pq_calloc(p->ninsns, sizeof(uint32_t));
-  uint8_t *edge = pq_calloc(p->ninsns, 1); /* successors already walked */
+  uint8_t *state = pq_scratch_calloc(&c->tmp, p->ninsns, 1); /* 0 new, 1 on the stack, 2 done */
+  uint32_t *stk = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
+  uint8_t *edge = pq_scratch_calloc(&c->tmp, p->ninsns, 1); /* successors already walked */
   int rc = state && stk && edge ? 0 : PQUIC_ERR_NOMEM;
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++) {
     size_t sp = 0;
@@ -65,17 +65,14 @@ static int mark_back_edges(jit_comp *c) {
       }
     }
   }
-  pq_free(state);
-  pq_free(stk);
-  pq_free(edge);
   return rc;
 }
 
 int pq_jit_groups_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  c->grouped = pq_calloc(p->ninsns, 1);
-  c->target = pq_calloc(p->ninsns, 1);
-  c->back = pq_calloc(p->ninsns, 1);
+  c->grouped = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
+  c->target = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
+  c->back = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   if (!c->grouped || !c->target || !c->back || mark_back_edges(c))
     return PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {

@@ -21,6 +21,7 @@
 
 #include "pre/jit.h"
 #include "pre/loops.h"
+#include "pre/scratch.h"
 #include "pre/x86.h"
 
 #define J_CTX R12
@@ -106,6 +107,7 @@ typedef struct jit_fix {
 
 typedef struct jit_comp {
   const pq_bpf_prog *p;
+  pq_scratch tmp; /* arrays of the passes below (per slot, per loop) */
   xbuf b;
   uint32_t *insn_off;
   uint32_t *func_off;

@@ -10,7 +10,6 @@
  */
 #if defined(__x86_64__)
 
-#include "common/alloc.h"
 #include "pre/jit_internal.h"
 
 #define ARGS 0x3eu    /* r1..r5 */
@@ -106,8 +105,8 @@ uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t 
 
 int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  c->live = pq_calloc(p->ninsns, sizeof(uint16_t));
-  uint8_t *called = pq_calloc(p->nfuncs, 1);
+  c->live = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint16_t));
+  uint8_t *called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
   int rc = c->live && called ? 0 : PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; !rc && pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
@@ -118,7 +117,6 @@ int pq_jit_live_init(jit_comp *c) {
   }
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
     solve(p, &p->funcs[f], called[f], c->live);
-  pq_free(called);
   return rc;
 }
 

@@ -24,7 +24,6 @@
  */
 #if defined(__x86_64__)
 
-#include "common/alloc.h"
 #include "pre/analyze.h"
 #include "pre/jit_internal.h"
 
@@ -61,7 +60,7 @@ static int simple(const jit_comp *c, uint32_t l) {
 }
 
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
-  int rc = pq_loops_find(p, &c->loops);
+  int rc = pq_loops_find(p, &c->tmp, &c->loops);
   if (rc || !c->loops.n)
     return rc;
 #ifdef PQ_BPF_BENCH_UNCHECKED
@@ -69,8 +68,8 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
     for (uint32_t l = 0; l < c->loops.n; l++)
       c->loops.v[l].ncls = 0;
 #endif
-  c->pad_off = pq_calloc(c->loops.n, sizeof(size_t));
-  c->copy_off = pq_calloc(c->p->ninsns, sizeof(uint32_t));
+  c->pad_off = pq_scratch_calloc(&c->tmp, c->loops.n, sizeof(size_t));
+  c->copy_off = pq_scratch_calloc(&c->tmp, c->p->ninsns, sizeof(uint32_t));
   if (!c->pad_off || !c->copy_off)
     return PQUIC_ERR_NOMEM;
   for (uint32_t l = 0; l < c->loops.n; l++)

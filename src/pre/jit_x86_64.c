@@ -432,6 +432,7 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   memset(&c, 0, sizeof(c));
   c.p = p;
   c.unchecked = unchecked;
+  pq_scratch_init(&c.tmp);
   int rc = PQUIC_ERR_NOMEM;
   if (!j)
     return rc;
@@ -454,14 +455,8 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   pq_free(c.stubs);
   pq_free(c.fixes);
   pq_free(c.groups);
-  pq_free(c.grouped);
-  pq_free(c.target);
-  pq_free(c.back);
-  pq_free(c.live);
-  pq_free(c.pad_off);
-  pq_free(c.copy_off);
   pq_free(c.inl);
-  pq_loops_free(&c.loops);
+  pq_scratch_free(&c.tmp); /* the passes' arrays, loops included */
   if (rc) {
     pq_jit_free(j);
     return rc;

@@ -9,12 +9,14 @@
 #include "common/alloc.h"
 #include "pre/elf.h"
 #include "pre/prog.h"
+#include "pre/scratch.h"
 
 #define NONE32 UINT32_MAX
 #define NONE64 UINT64_MAX
 #define MAX_ALIGN 4096u
 
 typedef struct loader {
+  pq_scratch tmp; /* code_base, data_off, relocated, starts */
   const pq_elf *e;
   const pq_bpf_load_opts *o;
   pq_bpf_diag *d;
@@ -81,7 +83,7 @@ static int classify(loader *L) {
 static int copy_contents(loader *L) {
   const pq_elf *e = L->e;
   L->insns = pq_calloc(L->n ? L->n : 1, sizeof(pq_bpf_insn));
-  L->relocated = pq_calloc(L->n ? L->n : 1, 1);
+  L->relocated = pq_scratch_calloc(&L->tmp, L->n, 1);
   L->image = pq_calloc(L->image_size ? L->image_size : 1, 1);
   if (!L->insns || !L->relocated || !L->image)
     return PQUIC_ERR_NOMEM;
@@ -99,7 +101,7 @@ static int copy_contents(loader *L) {
 /* Function symbols: entry points and function starts. */
 static int collect_functions(loader *L, pq_bpf_prog *p) {
   const pq_elf *e = L->e;
-  L->starts = pq_calloc(e->nsyms ? e->nsyms : 1, sizeof(uint32_t));
+  L->starts = pq_scratch_calloc(&L->tmp, e->nsyms, sizeof(uint32_t));
   if (!L->starts)
     return PQUIC_ERR_NOMEM;
   for (uint32_t i = 0; i < e->nsyms; i++) {
@@ -334,17 +336,15 @@ int pq_bpf_load_elf(const uint8_t *data, size_t len, const pq_bpf_load_opts *opt
   L.e = &e;
   L.o = o;
   L.d = o->diag;
-  L.code_base = pq_calloc(e.nsecs, sizeof(uint32_t));
-  L.data_off = pq_calloc(e.nsecs, sizeof(uint64_t));
+  pq_scratch_init(&L.tmp);
+  L.code_base = pq_scratch_calloc(&L.tmp, e.nsecs, sizeof(uint32_t));
+  L.data_off = pq_scratch_calloc(&L.tmp, e.nsecs, sizeof(uint64_t));
   rc = L.code_base && L.data_off ? load(&L, out) : PQUIC_ERR_NOMEM;
-  pq_free(L.code_base);
-  pq_free(L.data_off);
+  pq_scratch_free(&L.tmp);
   if (!L.insns_owned)
     pq_free(L.insns);
-  pq_free(L.relocated);
   pq_free(L.image);
   pq_free(L.fixups);
-  pq_free(L.starts);
   pq_elf_free(&e);
   return rc;
 }

@@ -8,9 +8,9 @@
  */
 #include <string.h>
 
-#include "common/alloc.h"
 #include "pre/analyze.h"
 #include "pre/loops.h"
+#include "pre/scratch.h"
 
 #define NONE UINT32_MAX
 #define MAX_D ((int64_t)1 << 40)    /* constant parts stay far from overflow */
@@ -29,6 +29,8 @@ typedef struct lblk {
 typedef struct lc {
   pq_bpf_prog *p;
   pq_loops *out;
+  pq_scratch *tmp;
+  uint32_t capv; /* loops out->v has room for */
   const pq_bpf_func *f;
   uint32_t fi;
   lblk *b;
@@ -232,7 +234,7 @@ static int build_blocks(lc *c) {
   for (uint32_t i = 0; i < len; i++)
     if (c->bof[i] == 0)
       c->bof[i] = n++;
-  c->b = pq_calloc(n, sizeof(lblk));
+  c->b = pq_scratch_calloc(c->tmp, n, sizeof(lblk));
   if (!c->b)
     return PQUIC_ERR_NOMEM;
   c->nb = n;
@@ -303,7 +305,7 @@ static int build_preds(lc *c) {
         c->pfirst[c->b[k].succ[j] + 1]++, n++;
   for (uint32_t k = 0; k < c->nb; k++)
     c->pfirst[k + 1] += c->pfirst[k];
-  c->pred = pq_calloc(n ? n : 1, sizeof(uint32_t));
+  c->pred = pq_scratch_calloc(c->tmp, n, sizeof(uint32_t));
   if (!c->pred)
     return PQUIC_ERR_NOMEM;
   uint32_t *fill = c->stamp; /* scratch: next free slot per block */
@@ -686,10 +688,16 @@ static int try_loop(lc *c, uint32_t h, uint8_t *mark) {
     return 0;
   note_links(iv, &L);
   pq_loops *o = c->out;
-  pq_loop *v = pq_realloc(o->v, (o->n + 1) * sizeof(*v));
-  if (!v)
-    return PQUIC_ERR_NOMEM;
-  o->v = v;
+  if (o->n == c->capv) {
+    uint32_t cap = c->capv ? 2 * c->capv : 8;
+    pq_loop *v = pq_scratch_calloc(c->tmp, cap, sizeof(*v));
+    if (!v)
+      return PQUIC_ERR_NOMEM;
+    if (o->n)
+      memcpy(v, o->v, o->n * sizeof(*v));
+    o->v = v;
+    c->capv = cap;
+  }
   o->v[o->n++] = L;
   for (uint32_t i = 0; i < c->nbody; i++) {
     uint32_t k = c->body[i];
@@ -748,29 +756,30 @@ static int worth_it(const pq_bpf_prog *p, const pq_bpf_func *f) {
 static int do_func(lc *c) {
   uint32_t len = c->f->end - c->f->start;
   int rc = PQUIC_ERR_NOMEM;
-  c->bof = pq_calloc(len, sizeof(uint32_t));
+  pq_scratch *t = c->tmp;
+  c->bof = pq_scratch_calloc(t, len, sizeof(uint32_t));
   if (!c->bof || build_blocks(c))
     return rc;
   uint32_t nb = c->nb;
-  c->rpo = pq_calloc(nb, sizeof(uint32_t));
-  c->order = pq_calloc(nb, sizeof(uint32_t));
-  c->idom = pq_calloc(nb, sizeof(uint32_t));
-  c->pfirst = pq_calloc(nb + 1, sizeof(uint32_t));
-  c->stamp = pq_calloc(nb, sizeof(uint32_t));
-  c->done = pq_calloc(nb, 1);
-  c->hdr = pq_calloc(nb, sizeof(uint32_t));
-  c->hsize = pq_calloc(nb, sizeof(uint32_t));
-  c->body = pq_calloc(nb, sizeof(uint32_t));
-  c->seen = pq_calloc(nb, 1);
-  c->st = pq_calloc((size_t)nb * 11, sizeof(pq_lform));
-  uint32_t *stk = pq_calloc(nb + 1 + (size_t)len, sizeof(uint32_t));
-  uint8_t *edge = pq_calloc(nb, 1), *mark = pq_calloc(len, 1);
+  c->rpo = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->order = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->idom = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->pfirst = pq_scratch_calloc(t, nb + 1, sizeof(uint32_t));
+  c->stamp = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->done = pq_scratch_calloc(t, nb, 1);
+  c->hdr = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->hsize = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->body = pq_scratch_calloc(t, nb, sizeof(uint32_t));
+  c->seen = pq_scratch_calloc(t, nb, 1);
+  c->st = pq_scratch_calloc(t, (size_t)nb * 11, sizeof(pq_lform));
+  uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
+  uint8_t *edge = pq_scratch_calloc(t, nb, 1), *mark = pq_scratch_calloc(t, len, 1);
   if (!c->rpo || !c->order || !c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr ||
       !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !mark)
-    goto out;
+    return rc;
   order_blocks(c, stk, edge);
   if (build_preds(c))
-    goto out;
+    return rc;
   dominators(c);
   /* headers and their loop sizes; then innermost (smallest) first */
   c->nhdr = 0;
@@ -796,64 +805,33 @@ static int do_func(lc *c) {
     if (!clash)
       rc = try_loop(c, h, mark);
   }
-out:
-  pq_free(stk);
-  pq_free(edge);
-  pq_free(mark);
   return rc;
 }
 
-static void free_func(lc *c) {
-  pq_free(c->bof);
-  pq_free(c->b);
-  pq_free(c->rpo);
-  pq_free(c->order);
-  pq_free(c->idom);
-  pq_free(c->pfirst);
-  pq_free(c->pred);
-  pq_free(c->stamp);
-  pq_free(c->done);
-  pq_free(c->hdr);
-  pq_free(c->hsize);
-  pq_free(c->body);
-  pq_free(c->seen);
-  pq_free(c->st);
-  pq_bpf_prog *p = c->p;
-  pq_loops *out = c->out;
-  memset(c, 0, sizeof(*c));
-  c->p = p;
-  c->out = out;
-}
-
-int pq_loops_find(pq_bpf_prog *p, pq_loops *out) {
+int pq_loops_find(pq_bpf_prog *p, pq_scratch *tmp, pq_loops *out) {
   memset(out, 0, sizeof(*out));
   lc c;
   memset(&c, 0, sizeof(c));
   c.p = p;
   c.out = out;
+  c.tmp = tmp;
   int rc = 0;
   for (uint32_t f = 0; f < p->nfuncs && !rc; f++) {
     if (!worth_it(p, &p->funcs[f]))
       continue;
-    if (!out->of && !(out->of = pq_calloc(p->ninsns, sizeof(uint32_t)))) {
+    if (!out->of && !(out->of = pq_scratch_calloc(tmp, p->ninsns, sizeof(uint32_t)))) {
       rc = PQUIC_ERR_NOMEM;
       break;
     }
     c.f = &p->funcs[f];
     c.fi = f;
-    rc = do_func(&c);
-    free_func(&c);
+    rc = do_func(&c); /* its arrays stay until the JIT ends: all functions
+                         together take space in proportion to the program */
   }
   if (rc) {
     for (uint32_t pc = 0; pc < p->ninsns; pc++)
       p->insns[pc].pad &= (uint8_t)~PQ_INSN_HOISTED;
-    pq_loops_free(out);
+    memset(out, 0, sizeof(*out));
   }
   return rc;
-}
-
-void pq_loops_free(pq_loops *l) {
-  pq_free(l->v);
-  pq_free(l->of);
-  memset(l, 0, sizeof(*l));
 }

@@ -26,6 +26,7 @@
 #define PQ_PRE_LOOPS_H
 
 #include "pre/prog.h"
+#include "pre/scratch.h"
 
 #define PQ_LOOP_MAX_CLASSES 6 /* intervals one pad checks */
 
@@ -80,6 +81,7 @@ typedef struct pq_loop {
   uint8_t budget_covered; /* JIT: the pad checks the budget for every back edge */
 } pq_loop;
 
+/* All in the caller's scratch allocator. */
 typedef struct pq_loops {
   pq_loop *v;
   uint32_t n;
@@ -89,9 +91,9 @@ typedef struct pq_loops {
 /* Finds the loops worth versioning (innermost ones with accesses to hoist;
  * versioned loops never nest) and marks their hoisted accesses with
  * PQ_INSN_HOISTED. Needs the range analysis flags (PQ_INSN_SAFE accesses
- * need nothing). Errors: NOMEM (then nothing is marked). */
-int pq_loops_find(pq_bpf_prog *p, pq_loops *out);
-void pq_loops_free(pq_loops *l);
+ * need nothing). Its arrays, and `out`'s, come from `tmp`. Errors: NOMEM
+ * (then nothing is marked). */
+int pq_loops_find(pq_bpf_prog *p, pq_scratch *tmp, pq_loops *out);
 
 /* 1 when slot pc belongs to the body of versioned loop i. */
 static inline int pq_loops_in(const pq_loops *l, uint32_t i, uint32_t pc) {

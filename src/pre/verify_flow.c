@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pre/scratch.h"
 #include "pre/verify.h"
 
 enum { F_SECOND = 1, F_START = 2, F_SEEN = 4 };
 
 typedef struct flow {
   pq_bpf_prog *p;
+  pq_scratch tmp; /* the arrays below */
   uint8_t *flags;   /* per slot */
   uint32_t *calls;  /* call slots grouped by function (CSR) */
   uint32_t *first;  /* first[f]..first[f+1]: calls of function f */
@@ -157,13 +159,13 @@ static uint8_t callee_saved_writes(const pq_bpf_prog *p, const pq_bpf_func *fn) 
 
 static int collect_calls(flow *fl) {
   pq_bpf_prog *p = fl->p;
-  fl->first = pq_calloc(p->nfuncs + 1, sizeof(uint32_t));
-  fl->frames = pq_calloc(p->nfuncs, sizeof(uint32_t));
-  fl->color = pq_calloc(p->nfuncs, 1);
+  fl->first = pq_scratch_calloc(&fl->tmp, p->nfuncs + 1, sizeof(uint32_t));
+  fl->frames = pq_scratch_calloc(&fl->tmp, p->nfuncs, sizeof(uint32_t));
+  fl->color = pq_scratch_calloc(&fl->tmp, p->nfuncs, 1);
   size_t ncalls = 0;
   for (uint32_t pc = 0; pc < p->ninsns; pc++)
     ncalls += !(fl->flags[pc] & F_SECOND) && pq_bpf_is_local_call(&p->insns[pc]);
-  fl->calls = pq_calloc(ncalls ? ncalls : 1, sizeof(uint32_t));
+  fl->calls = pq_scratch_calloc(&fl->tmp, ncalls, sizeof(uint32_t));
   if (!fl->first || !fl->frames || !fl->color || !fl->calls)
     return PQUIC_ERR_NOMEM;
   size_t k = 0;
@@ -246,15 +248,13 @@ static int check_calls(flow *fl) {
   int rc = collect_calls(fl);
   if (rc)
     return rc;
-  uint32_t *stk = pq_calloc(p->nfuncs, sizeof(uint32_t));
-  uint32_t *pos = pq_calloc(p->nfuncs, sizeof(uint32_t));
+  uint32_t *stk = pq_scratch_calloc(&fl->tmp, p->nfuncs, sizeof(uint32_t));
+  uint32_t *pos = pq_scratch_calloc(&fl->tmp, p->nfuncs, sizeof(uint32_t));
   if (!stk || !pos)
     rc = PQUIC_ERR_NOMEM;
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
     if (!fl->color[f])
       rc = walk_calls(fl, f, stk, pos);
-  pq_free(stk);
-  pq_free(pos);
   return rc ? rc : check_depth(fl);
 }
 
@@ -291,12 +291,11 @@ static int verify_flow(flow *fl, const uint32_t *starts, size_t nstarts, const p
     rc = build_funcs(fl);
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
     rc = check_jumps(fl, &p->funcs[f]);
-  uint32_t *work = rc ? NULL : pq_calloc(p->ninsns, sizeof(uint32_t));
+  uint32_t *work = rc ? NULL : pq_scratch_calloc(&fl->tmp, p->ninsns, sizeof(uint32_t));
   if (!rc && !work)
     rc = PQUIC_ERR_NOMEM;
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
     rc = check_reaches_exit(fl, &p->funcs[f], work);
-  pq_free(work);
   if (!rc)
     rc = check_calls(fl);
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
@@ -315,12 +314,9 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
   memset(&fl, 0, sizeof(fl));
   fl.p = p;
   fl.d = d;
-  fl.flags = pq_calloc(p->ninsns, 1);
+  pq_scratch_init(&fl.tmp);
+  fl.flags = pq_scratch_calloc(&fl.tmp, p->ninsns, 1);
   int rc = fl.flags ? verify_flow(&fl, starts, nstarts, h) : PQUIC_ERR_NOMEM;
-  pq_free(fl.flags);
-  pq_free(fl.calls);
-  pq_free(fl.first);
-  pq_free(fl.frames);
-  pq_free(fl.color);
+  pq_scratch_free(&fl.tmp);
   return rc;
 }
