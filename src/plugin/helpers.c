@@ -330,17 +330,24 @@ static uint64_t bh_run_protoop(pq_bpf_env *env, uint64_t a1, uint64_t a2, uint64
   return v;
 }
 
+/* Each helper with the number of arguments its wrapper reads (the JIT
+ * leaves the others undefined, clearing fewer registers after calls). */
 int pq_pl_helpers_register(pq_bpf_helpers *h) {
   int rc = 0;
 #define X(id, name)                                                                                \
   if (!rc)                                                                                         \
-    rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);
+    rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);                                        \
+  if (!rc)                                                                                         \
+    rc = pq_bpf_helpers_set_args(h, id, 3);
   PQ_PL_HELPERS3(X)
-  X(PQ_PL_HELPER_RUN_PROTOOP, run_protoop)
 #undef X
+  if (!rc)
+    rc = pq_bpf_helpers_add(h, PQ_PL_HELPER_RUN_PROTOOP, "pl_run_protoop", bh_run_protoop);
 #define X(id, name, obj)                                                                           \
   if (!rc)                                                                                         \
-    rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);
+    rc = pq_bpf_helpers_add(h, id, "pl_" #name, bh_##name);                                        \
+  if (!rc)                                                                                         \
+    rc = pq_bpf_helpers_set_args(h, id, obj == PQ_OBJ_CNX ? 1 : 2);
   PQ_PL_GETTERS(X)
 #undef X
   if (!rc)

@@ -101,6 +101,13 @@ typedef int (*pq_bpf_inliner_fn)(void *user, uint64_t r1, pq_bpf_inline *out);
  * Errors: INVAL (no such helper). */
 int pq_bpf_helpers_set_inliner(pq_bpf_helpers *h, uint32_t id, pq_bpf_inliner_fn fn);
 
+/* Declares that helper `id` reads only its first `nargs` arguments (5 until
+ * said): the JIT then leaves r(nargs + 1)..r5 undefined at its calls, so
+ * fewer registers are cleared after the calls before them. The helper
+ * must not read the others: they may hold any value. Errors: INVAL (no
+ * such helper, nargs > 5). */
+int pq_bpf_helpers_set_args(pq_bpf_helpers *h, uint32_t id, unsigned nargs);
+
 /* ---- loading ------------------------------------------------------------ */
 
 enum {

@@ -10,6 +10,7 @@
 typedef struct helper {
   pq_bpf_helper_fn fn;
   pq_bpf_inliner_fn inliner;
+  uint8_t nargs; /* arguments it reads */
   char name[NAME_MAX_LEN + 1];
 } helper;
 
@@ -56,6 +57,7 @@ int pq_bpf_helpers_add(pq_bpf_helpers *h, uint32_t id, const char *name, pq_bpf_
     h->len = id + 1;
   }
   h->by_id[id].fn = fn;
+  h->by_id[id].nargs = 5;
   memcpy(h->by_id[id].name, name, n + 1);
   return 0;
 }
@@ -79,18 +81,31 @@ int pq_bpf_helpers_set_inliner(pq_bpf_helpers *h, uint32_t id, pq_bpf_inliner_fn
   return 0;
 }
 
-int pq_bpf_helpers_copy_inliners(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user) {
+int pq_bpf_helpers_set_args(pq_bpf_helpers *h, uint32_t id, unsigned nargs) {
+  if (!h || id >= h->len || !h->by_id[id].fn || nargs > 5)
+    return PQUIC_ERR_INVAL;
+  h->by_id[id].nargs = (uint8_t)nargs;
+  return 0;
+}
+
+static int plain(const helper *e) {
+  return !e->inliner && e->nargs == 5;
+}
+
+int pq_bpf_helpers_copy_jit(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user) {
   int any = 0;
   for (size_t i = 0; h && i < p->nhelpers_used; i++)
-    any |= p->helpers_used[i] < h->len && h->by_id[p->helpers_used[i]].inliner;
+    any |= p->helpers_used[i] < h->len && !plain(&h->by_id[p->helpers_used[i]]);
   if (!any)
     return 0; /* the common case: nothing to allocate */
-  p->inliner = pq_calloc(p->helper_fn_len, sizeof(pq_bpf_inliner_fn));
-  if (!p->inliner)
+  p->helper_jit = pq_calloc(p->helper_fn_len, sizeof(pq_bpf_helper_jit));
+  if (!p->helper_jit)
     return PQUIC_ERR_NOMEM;
-  for (size_t i = 0; i < p->nhelpers_used; i++)
-    if (p->helpers_used[i] < h->len)
-      p->inliner[p->helpers_used[i]] = h->by_id[p->helpers_used[i]].inliner;
+  for (size_t i = 0; i < p->nhelpers_used; i++) {
+    uint32_t id = p->helpers_used[i];
+    const helper *e = id < h->len ? &h->by_id[id] : NULL;
+    p->helper_jit[id] = (pq_bpf_helper_jit){e ? e->inliner : NULL, e ? e->nargs : 5};
+  }
   p->inline_user = user;
   return 0;
 }

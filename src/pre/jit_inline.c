@@ -107,8 +107,8 @@ int pq_jit_inline_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   uint32_t id = (uint32_t)in->imm;
   uint64_t r1;
   pq_bpf_inline r = {0};
-  if (!p->inliner || id >= p->helper_fn_len || !p->inliner[id] || !r1_const(c, pc, &r1) ||
-      !p->inliner[id](p->inline_user, r1, &r) || !recipe_ok(&r))
+  pq_bpf_inliner_fn inl = p->helper_jit && id < p->helper_fn_len ? p->helper_jit[id].inliner : NULL;
+  if (!inl || !r1_const(c, pc, &r1) || !inl(p->inline_user, r1, &r) || !recipe_ok(&r))
     return 0;
   xbuf *b = &c->b;
   size_t from = SIZE_MAX;
@@ -140,6 +140,11 @@ int pq_jit_inline_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   }
   c->inl[c->ninl++] = (jit_inl){pc, from, b->len};
   return 1;
+}
+
+uint16_t pq_jit_helper_reads(const pq_bpf_prog *p, uint32_t id) {
+  unsigned n = p->helper_jit && id < p->helper_fn_len ? p->helper_jit[id].nargs : 5;
+  return (uint16_t)((1u << (n + 1)) - 2); /* r1..rn */
 }
 
 void pq_jit_inline_stubs(jit_comp *c) {

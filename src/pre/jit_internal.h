@@ -204,6 +204,9 @@ uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
 void pq_jit_helper_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
 int pq_jit_inline_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
 void pq_jit_inline_stubs(jit_comp *c);
+/* The registers a call of helper `id` reads (bit i: r_i): r1..r5 unless
+ * the host declared fewer (pq_bpf_helpers_set_args). */
+uint16_t pq_jit_helper_reads(const pq_bpf_prog *p, uint32_t id);
 
 /* Code for one instruction class. */
 void pq_jit_alu(jit_comp *c, const pq_bpf_insn *in);

@@ -83,6 +83,8 @@ static void solve(const pq_bpf_prog *p, const pq_bpf_func *f, int called, uint16
       const pq_bpf_insn *in = &ins[pc];
       unsigned use, def;
       use_def(in, exit_use, &use, &def);
+      if (pq_bpf_is_helper_call(in)) /* only the arguments it reads */
+        use &= pq_jit_helper_reads(p, (uint32_t)in->imm);
       uint16_t v = (uint16_t)(use | (pq_jit_live_after(p, live, pc) & ~def));
       if (v != live[pc]) {
         live[pc] = v;

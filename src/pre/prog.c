@@ -63,7 +63,7 @@ void pq_bpf_prog_del(pq_bpf_prog *p) {
   pq_free(p->ptr_fixups);
   pq_free(p->helpers_used);
   pq_free(p->helper_fn);
-  pq_free(p->inliner);
+  pq_free(p->helper_jit);
   pq_free(p);
 }
 
@@ -121,7 +121,7 @@ int pq_bpf_prog_finish(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts,
   if (!rc)
     rc = copy_helpers(p, o->helpers);
   if (!rc && (o->flags & PQ_BPF_LOAD_JIT))
-    rc = pq_bpf_helpers_copy_inliners(p, o->helpers, o->inline_user);
+    rc = pq_bpf_helpers_copy_jit(p, o->helpers, o->inline_user);
   if (!rc && (o->flags & PQ_BPF_LOAD_JIT) && pq_jit_supported()) {
     rc = pq_bpf_analyze(p); /* lets the JIT drop checks it can prove */
     if (!rc)

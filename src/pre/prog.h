@@ -29,6 +29,12 @@ typedef struct pq_bpf_entry {
 
 typedef struct pq_jit pq_jit;
 
+/* What the JIT knows of a helper besides its function. */
+typedef struct pq_bpf_helper_jit {
+  pq_bpf_inliner_fn inliner; /* NULL: always a call */
+  uint8_t nargs;             /* arguments it reads: r1..r(nargs) */
+} pq_bpf_helper_jit;
+
 struct pq_bpf_prog {
   pq_bpf_insn *insns;
   uint32_t ninsns;
@@ -45,8 +51,8 @@ struct pq_bpf_prog {
   size_t nhelpers_used;
   pq_bpf_helper_fn *helper_fn; /* by id, helper_fn_len entries */
   uint32_t helper_fn_len;
-  pq_bpf_inliner_fn *inliner; /* by id, helper_fn_len entries; NULL when none has one */
-  void *inline_user;          /* their argument (pq_bpf_load_opts.inline_user) */
+  pq_bpf_helper_jit *helper_jit; /* by id, helper_fn_len entries; NULL: no inliner, 5 args */
+  void *inline_user;             /* the inliners' argument (pq_bpf_load_opts.inline_user) */
   pq_jit *jit;
 };
 
@@ -72,9 +78,10 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
 /* Looks up helper `id`; NULL when absent. */
 pq_bpf_helper_fn pq_bpf_helpers_fn(const pq_bpf_helpers *h, uint32_t id);
 
-/* Copies the inliners of the helpers p uses (after its helper functions)
- * and their argument, for the JIT. Errors: NOMEM. */
-int pq_bpf_helpers_copy_inliners(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user);
+/* Copies the inliners and argument counts of the helpers p uses (after
+ * its helper functions) and the inliners' argument, for the JIT. Errors:
+ * NOMEM. */
+int pq_bpf_helpers_copy_jit(pq_bpf_prog *p, const pq_bpf_helpers *h, void *user);
 
 /* Common tail of the loaders: verify, copy helper functions, JIT when asked.
  * Frees p on failure. */

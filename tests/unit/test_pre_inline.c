@@ -3,7 +3,8 @@
  * call sites whose r1 the JIT knows, agree with the interpreter (which
  * calls the helper); a set guard bit takes the ordinary call, fault
  * included; sites whose r1 is not known stay calls; r1..r5 read as zero
- * afterwards and the budget is what it was. */
+ * afterwards (also when the helper declares it reads r1 only) and the
+ * budget is what it was. */
 #include "pre_test.h"
 
 enum { H_GET = 7, NFIELDS = 8, F_NOINLINE = 7 };
@@ -92,8 +93,10 @@ static pq_bpf_prog *load(const pq_bpf_insn *ins, size_t n, int with_inliner) {
   pq_bpf_helpers *h = pq_bpf_helpers_new();
   assert_non_null(h);
   assert_int_equal(pq_bpf_helpers_add(h, H_GET, "get", h_get), 0);
-  if (with_inliner)
+  if (with_inliner) {
     assert_int_equal(pq_bpf_helpers_set_inliner(h, H_GET, inline_get), 0);
+    assert_int_equal(pq_bpf_helpers_set_args(h, H_GET, 1), 0); /* get reads r1 only */
+  }
   pq_bpf_diag d = {-1, ""};
   pq_bpf_load_opts o = {
       .helpers = h, .flags = PQ_BPF_LOAD_JIT, .diag = &d, .inline_user = &the_host};
@@ -192,6 +195,23 @@ static void registers_after(void **state) {
   j = both(p, 0, "registers, guarded");
   assert_int_equal(j.rc, PQUIC_ERR_HELPER);
   guard[0] = 0;
+  pq_bpf_prog_del(p);
+}
+
+/* A helper that reads r1 only: r2..r5 need no clearing for its next call,
+ * but still read as zero where the program reads them. */
+static void declared_args(void **state) {
+  (void)state;
+  const pq_bpf_insn prog[] = {
+      MOV64_IMM(2, 7),    MOV64_IMM(1, F_NOINLINE), CALL_HELPER(H_GET),       MOV64_IMM(1, 0),
+      CALL_HELPER(H_GET), ALU64_REG(BPF_ADD, 0, 2), MOV64_REG(6, 0),          MOV64_IMM(1, 0),
+      CALL_HELPER(H_GET), ALU64_REG(BPF_ADD, 0, 6), ALU64_REG(BPF_ADD, 0, 3), EXIT(),
+  };
+  pq_bpf_prog *p = load(prog, LEN(prog), 1);
+  assert_int_equal(pq_bpf_prog_helpers_inlined(p), 2);
+  outcome j = both(p, 0, "declared args");
+  assert_int_equal(j.calls, 1);
+  assert_int_equal(j.r0, 2 * 0xf1);
   pq_bpf_prog_del(p);
 }
 
@@ -306,6 +326,9 @@ static void registry(void **state) {
   assert_int_equal(pq_bpf_helpers_set_inliner(NULL, H_GET, inline_get), PQUIC_ERR_INVAL);
   assert_int_equal(pq_bpf_helpers_set_inliner(h, H_GET, inline_get), 0);
   assert_int_equal(pq_bpf_helpers_set_inliner(h, H_GET, NULL), 0);
+  assert_int_equal(pq_bpf_helpers_set_args(h, H_GET, 6), PQUIC_ERR_INVAL);
+  assert_int_equal(pq_bpf_helpers_set_args(h, H_GET + 1, 1), PQUIC_ERR_INVAL);
+  assert_int_equal(pq_bpf_helpers_set_args(h, H_GET, 0), 0);
   pq_bpf_helpers_del(h);
   assert_int_equal(pq_bpf_prog_helpers_inlined(NULL), 0);
 }
@@ -315,6 +338,7 @@ int main(void) {
       cmocka_unit_test(fields_inline),     cmocka_unit_test(registers_after),
       cmocka_unit_test(guard_at_run_time), cmocka_unit_test(stays_a_call),
       cmocka_unit_test(loop_and_budget),   cmocka_unit_test(registry),
+      cmocka_unit_test(declared_args),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
