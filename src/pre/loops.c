@@ -25,6 +25,15 @@ typedef struct lblk {
   uint8_t nsucc;
 } lblk;
 
+/* An access of the loop being analysed whose address moves by a constant
+ * step; hoisted or not once the whole body is seen. */
+typedef struct lacc {
+  uint32_t pc;
+  uint32_t hoist;
+  int64_t step;
+  pq_lform base;
+} lacc;
+
 /* Per function state. */
 typedef struct lc {
   pq_bpf_prog *p;
@@ -50,6 +59,7 @@ typedef struct lc {
   uint8_t *seen;
   uint32_t *body; /* blocks of the loop being analysed, in reverse postorder */
   uint32_t nbody;
+  lacc *acc; /* its accesses (collect) */
 } lc;
 
 /* ---- linear forms ---- */
@@ -409,7 +419,7 @@ static int solve(lc *c, uint32_t h, pq_lform *latch) {
   flow(c, h, s);
   int have_latch = 0;
   for (int round = 0; round < 24; round++) {
-    int changed = 0;
+    int changed = 0, retreat = 0;
     for (uint32_t i = 0; i < c->nbody; i++) {
       uint32_t k = c->body[i];
       if (!c->seen[k])
@@ -428,10 +438,14 @@ static int solve(lc *c, uint32_t h, pq_lform *latch) {
           }
         } else if (c->stamp[t] == c->stamp[h]) {
           changed |= flow(c, t, s);
+          retreat |= c->rpo[t] <= c->rpo[k];
         }
       }
     }
-    if (!changed)
+    /* Without an inner cycle, the first round (in reverse postorder) saw
+     * every block after all its predecessors: its states are final, and a
+     * second round would change nothing. */
+    if (!changed || (round == 0 && !retreat))
       return !have_latch;
   }
   return 1;
@@ -605,18 +619,14 @@ static int hoistable(const pq_bpf_insn *in) {
   return base != 10 && !(in->pad & PQ_INSN_SAFE);
 }
 
-/* Second pass over the settled forms: the exit test, then the accesses.
- * Marks the hoisted ones in `mark` (per slot of the function). */
-static void collect(lc *c, uint32_t h, const ivinfo *iv, const uint32_t *latches, uint32_t nlatch,
-                    pq_loop *L, uint8_t *mark) {
+/* One pass over the settled forms: the exit tests at the blocks' ends and
+ * the accesses that could be hoisted; then, once it is known whether the
+ * iterations are bounded, the accesses in order. Returns the number of
+ * accesses in c->acc; those hoisted have `hoist` set. */
+static uint32_t collect(lc *c, uint32_t h, const ivinfo *iv, const uint32_t *latches,
+                        uint32_t nlatch, pq_loop *L) {
   pq_lform s[11];
-  for (uint32_t i = 0; i < c->nbody; i++) {
-    uint32_t k = c->body[i];
-    if (!c->seen[k])
-      continue;
-    run_block(c, k, s);
-    exit_test(c, k, s, iv, latches, nlatch, h, L);
-  }
+  uint32_t n = 0;
   for (uint32_t i = 0; i < c->nbody; i++) {
     uint32_t k = c->body[i];
     if (!c->seen[k])
@@ -628,14 +638,21 @@ static void collect(lc *c, uint32_t h, const ivinfo *iv, const uint32_t *latches
         const pq_lform *base = &s[BPF_CLASS(in->code) == BPF_LDX ? in->src : in->dst];
         int ok;
         int64_t step = form_step(base, iv, &ok);
-        if (ok && (step == 0 || L->bounded) && add_access(L, base, step, in))
-          mark[pc - c->f->start] = 1;
+        if (ok)
+          c->acc[n++] = (lacc){pc, 0, step, *base};
       }
       lf_transfer(s, in);
       if (in->code == BPF_LDDW)
         pc++;
     }
+    exit_test(c, k, s, iv, latches, nlatch, h, L);
   }
+  for (uint32_t i = 0; i < n; i++) {
+    lacc *a = &c->acc[i];
+    if ((a->step == 0 || L->bounded) && add_access(L, &a->base, a->step, &c->p->insns[a->pc]))
+      a->hoist = 1;
+  }
+  return n;
 }
 
 /* The registers whose entry values the pad must compare (links used). */
@@ -662,7 +679,7 @@ static void note_links(const ivinfo *iv, pq_loop *L) {
 
 /* Analyses the loop at header h (body stamped); appends it to the output
  * when some access can be hoisted. */
-static int try_loop(lc *c, uint32_t h, uint8_t *mark) {
+static int try_loop(lc *c, uint32_t h) {
   uint32_t latches[64], nlatch = 0;
   for (uint32_t j = c->pfirst[h]; j < c->pfirst[h + 1]; j++) {
     uint32_t q = c->pred[j];
@@ -681,9 +698,7 @@ static int try_loop(lc *c, uint32_t h, uint8_t *mark) {
   memset(&L, 0, sizeof(L));
   L.func = c->fi;
   L.header = c->b[h].start;
-  uint32_t len = c->f->end - c->f->start;
-  memset(mark, 0, len);
-  collect(c, h, iv, latches, nlatch, &L, mark);
+  uint32_t nacc = collect(c, h, iv, latches, nlatch, &L);
   if (!L.ncls)
     return 0;
   note_links(iv, &L);
@@ -705,9 +720,9 @@ static int try_loop(lc *c, uint32_t h, uint8_t *mark) {
     for (uint32_t pc = c->b[k].start; pc < c->b[k].end; pc++)
       o->of[pc] = o->n;
   }
-  for (uint32_t i = 0; i < len; i++)
-    if (mark[i])
-      c->p->insns[c->f->start + i].pad |= PQ_INSN_HOISTED;
+  for (uint32_t i = 0; i < nacc; i++)
+    if (c->acc[i].hoist)
+      c->p->insns[c->acc[i].pc].pad |= PQ_INSN_HOISTED;
   return 0;
 }
 
@@ -773,9 +788,10 @@ static int do_func(lc *c) {
   c->seen = pq_scratch_calloc(t, nb, 1);
   c->st = pq_scratch_calloc(t, (size_t)nb * 11, sizeof(pq_lform));
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
-  uint8_t *edge = pq_scratch_calloc(t, nb, 1), *mark = pq_scratch_calloc(t, len, 1);
+  uint8_t *edge = pq_scratch_calloc(t, nb, 1);
+  c->acc = pq_scratch_calloc(t, len, sizeof(lacc));
   if (!c->rpo || !c->order || !c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr ||
-      !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !mark)
+      !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !c->acc)
     return rc;
   order_blocks(c, stk, edge);
   if (build_preds(c))
@@ -803,7 +819,7 @@ static int do_func(lc *c) {
     for (uint32_t i = 0; i < c->nbody; i++)
       clash |= c->done[c->body[i]];
     if (!clash)
-      rc = try_loop(c, h, mark);
+      rc = try_loop(c, h);
   }
   return rc;
 }
