@@ -58,12 +58,12 @@ static uint64_t value(const obj *o, uint64_t f) {
 }
 
 /* get(f): field f of the host object; faults for an unknown field or
- * when f's guard bit is set. */
+ * when f's guard bit is set (but for field 6, whose reads have no guard). */
 static uint64_t h_get(pq_bpf_env *env, uint64_t f, uint64_t b, uint64_t c, uint64_t d, uint64_t e) {
   (void)b, (void)c, (void)d, (void)e;
   calls++;
   const host *h = pq_bpf_env_user(env);
-  if (f >= NFIELDS || (guard[0] >> f & 1)) {
+  if (f >= NFIELDS || (f != 6 && (guard[0] >> f & 1))) { /* field 6 has no guard */
     pq_bpf_env_fault(env, f);
     return 0;
   }
@@ -143,7 +143,6 @@ static outcome both(const pq_bpf_prog *p, uint64_t r1, const char *what) {
                i.fault.addr != j.fault.addr || i.fault.helper != j.fault.helper))
     fail_msg("%s: faults differ: insn %u/%u helper %u/%u", what, i.fault.insn, j.fault.insn,
              i.fault.helper, j.fault.helper);
-  assert_true(i.calls >= 1); /* the interpreter always calls */
   return j;
 }
 
@@ -160,6 +159,7 @@ static void fields_inline(void **state) {
     for (int k = 0; k < 3; k++) {
       pq_bpf_prog *p = load(progs[k], lens[k], 1);
       assert_int_equal(pq_bpf_prog_helpers_inlined(p), 1);
+      assert_int_equal(run(p, PQ_BPF_ENGINE_INTERP, 0, PT_BUDGET).calls, 1); /* always calls */
       outcome j = both(p, 0, "field");
       assert_int_equal(j.rc, 0);
       assert_int_equal(j.calls, 0);
@@ -315,6 +315,58 @@ static void loop_and_budget(void **state) {
   pq_bpf_prog_del(q);
 }
 
+/* Random straight-line programs with forward jumps mixing reads through
+ * constant and computed r1, other registers' writes and uses, under random
+ * guard bits: both engines agree (a small differential test of inlining,
+ * liveness and the declared argument count). */
+static uint64_t rnd(uint64_t *seed) {
+  *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+  return *seed >> 33;
+}
+
+static void random_programs(void **state) {
+  (void)state;
+  uint64_t seed = 0x2545f4914f6cdd1dull;
+  for (int n = 0; n < 400; n++) {
+    pq_bpf_insn prog[40];
+    size_t len = 0, body = 8 + rnd(&seed) % 20;
+    while (len < body) {
+      int reg = (int)(rnd(&seed) % 10), acc = rnd(&seed) % 2 ? 0 : 6 + (int)(rnd(&seed) % 4);
+      int32_t imm = (int32_t)rnd(&seed);
+      switch (rnd(&seed) % 6) {
+      case 0:
+      case 1:
+        prog[len++] = (pq_bpf_insn)MOV64_IMM(1, (int32_t)((uint32_t)imm % (NFIELDS + 1)));
+        prog[len++] = (pq_bpf_insn)CALL_HELPER(H_GET);
+        break;
+      case 2:
+        prog[len++] = (pq_bpf_insn)MOV64_IMM(reg ? reg : 1, imm);
+        break;
+      case 3: /* r1 computed: stays a call */
+        prog[len++] = (pq_bpf_insn)ALU64_IMM(BPF_AND, 1, 7);
+        prog[len++] = (pq_bpf_insn)CALL_HELPER(H_GET);
+        break;
+      case 4:
+        prog[len++] = (pq_bpf_insn)ALU64_REG(BPF_ADD, acc, reg);
+        break;
+      default: /* skip ahead at most 3 slots: into the tail at worst */
+        prog[len++] = (pq_bpf_insn)JMP_IMM(BPF_JGT, reg, imm & 0xff, (int16_t)(rnd(&seed) % 4));
+        break;
+      }
+    }
+    for (int r = 1; r <= 9; r++) /* every register's value shows in r0 */
+      prog[len++] = (pq_bpf_insn)ALU64_REG(BPF_ADD, 0, r);
+    prog[len++] = (pq_bpf_insn)EXIT();
+    guard[0] = (uint8_t)rnd(&seed);
+    pq_bpf_prog *p = load(prog, len, 1);
+    char what[32];
+    snprintf(what, sizeof what, "random program %d", n);
+    (void)both(p, rnd(&seed), what);
+    pq_bpf_prog_del(p);
+  }
+  guard[0] = 0;
+}
+
 /* Registry errors. */
 static void registry(void **state) {
   (void)state;
@@ -338,7 +390,7 @@ int main(void) {
       cmocka_unit_test(fields_inline),     cmocka_unit_test(registers_after),
       cmocka_unit_test(guard_at_run_time), cmocka_unit_test(stays_a_call),
       cmocka_unit_test(loop_and_budget),   cmocka_unit_test(registry),
-      cmocka_unit_test(declared_args),
+      cmocka_unit_test(declared_args),     cmocka_unit_test(random_programs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
