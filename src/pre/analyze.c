@@ -74,6 +74,8 @@ static inline void st_copy(astate *d, const astate *s) {
   for (; i + 16 <= sizeof(astate); i += 16)
     _mm_storeu_si128((__m128i *)(void *)(to + i),
                      _mm_loadu_si128((const __m128i *)(const void *)(from + i)));
+  for (; i + 8 <= sizeof(astate); i += 8)
+    memcpy(to + i, from + i, 8);
   for (; i < sizeof(astate); i++)
     to[i] = from[i];
 #else
@@ -99,12 +101,8 @@ static void flow_into(actx *a, uint32_t pc, const astate *s) {
     return;
   }
   if (k->joins >= WIDEN_AFTER) { /* from now on, growing bounds jump to extremes */
-    astate old;
-    st_copy(&old, &k->in);
-    if (pq_av_join(&k->in, s)) {
-      pq_av_widen(&k->in, &old);
+    if (pq_av_join_widen(&k->in, s))
       push(a, b);
-    }
   } else if (pq_av_join(&k->in, s)) {
     k->joins++;
     push(a, b);

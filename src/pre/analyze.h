@@ -57,7 +57,8 @@ void pq_av_call(astate *s, const pq_bpf_insn *in);
 int pq_av_branch(astate *s, const pq_bpf_insn *in, int taken);
 /* Hull of b into a; returns 1 when a changed. */
 int pq_av_join(astate *a, const astate *b);
-/* Moves the bounds that grew between old and cur to their extremes. */
-void pq_av_widen(astate *cur, const astate *old);
+/* Hull of b into a, then the bounds that grew moved to their extremes
+ * (widening), in one pass; returns 1 when a changed. */
+int pq_av_join_widen(astate *a, const astate *b);
 
 #endif

@@ -344,20 +344,30 @@ int pq_av_join(astate *a, const astate *b) {
   return changed;
 }
 
-void pq_av_widen(astate *cur, const astate *old) {
+int pq_av_join_widen(astate *a, const astate *b) {
+  int changed = 0;
   for (int r = 0; r < 11; r++) {
-    aval *c = &cur->r[r];
-    const aval *o = &old->r[r];
-    if (c->kind != o->kind)
+    aval *x = &a->r[r];
+    const aval *y = &b->r[r];
+    if (x->kind == AV_TOP)
       continue;
-    if (c->kind == AV_SCALAR) {
-      if (c->umin < o->umin)
-        c->umin = 0;
-      if (c->umax > o->umax)
-        c->umax = UINT64_MAX;
-    } else if (is_ptr(c) && (c->omin < o->omin || c->omax > o->omax)) {
-      c->omin = INT64_MIN;
-      c->omax = INT64_MAX;
+    if (x->kind != y->kind) { /* widening leaves a kind change alone */
+      *x = top();
+      changed = 1;
+    } else if (x->kind == AV_SCALAR) {
+      if (y->umin < x->umin) {
+        x->umin = 0;
+        changed = 1;
+      }
+      if (y->umax > x->umax) {
+        x->umax = UINT64_MAX;
+        changed = 1;
+      }
+    } else if (is_ptr(x) && (y->omin < x->omin || y->omax > x->omax)) {
+      x->omin = INT64_MIN;
+      x->omax = INT64_MAX;
+      changed = 1;
     }
   }
+  return changed;
 }
