@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/alloc.h"
 
@@ -75,14 +76,44 @@ static inline void x_byte(xbuf *b, uint8_t v) {
     x_grow_put(b, v);
 }
 
-static inline void x_u32(xbuf *b, uint32_t v) {
+/* An instruction's bytes are written straight into the buffer, after one
+ * check that X_MAX bytes fit, with the length updated once at the end:
+ * appending byte by byte made every byte wait for the previous one's length
+ * update (any store may alias the buffer's own fields). When the buffer
+ * must grow (or cannot), they go to `spill` first and are appended one by
+ * one. */
+#define X_MAX 16 /* bytes of one instruction, and more */
+
+static inline uint8_t *x_begin(xbuf *b, uint8_t *spill) {
+  if (b->cap >= X_MAX && b->len <= b->cap - X_MAX) /* cap is 0 after a failure */
+    return b->p + b->len;
+  return spill;
+}
+
+static inline void x_end(xbuf *b, const uint8_t *t, const uint8_t *spill, unsigned n) {
+  if (t != spill) {
+    b->len += n;
+    return;
+  }
+  for (unsigned i = 0; i < n; i++)
+    x_byte(b, t[i]);
+}
+
+static inline unsigned e_u32(uint8_t *t, unsigned n, uint32_t v) {
   for (int i = 0; i < 4; i++)
-    x_byte(b, (uint8_t)(v >> (8 * i)));
+    t[n++] = (uint8_t)(v >> (8 * i));
+  return n;
+}
+
+static inline void x_u32(xbuf *b, uint32_t v) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  x_end(b, t, spill, e_u32(t, 0, v));
 }
 
 static inline void x_u64(xbuf *b, uint64_t v) {
-  x_u32(b, (uint32_t)v);
-  x_u32(b, (uint32_t)(v >> 32));
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = e_u32(t, 0, (uint32_t)v);
+  x_end(b, t, spill, e_u32(t, n, (uint32_t)(v >> 32)));
 }
 
 /* Overwrites a rel32 at `at` so that it reaches `target` (offsets in b). */
@@ -103,43 +134,73 @@ enum {
   XBRM = 16, /* the ModRM.rm operand is a byte register (register form) */
 };
 
-static inline void x_prefix(xbuf *b, unsigned fl, int reg, int rm) {
+static inline unsigned e_prefix(uint8_t *t, unsigned n, unsigned fl, int reg, int rm) {
   if (fl & XLOCK)
-    x_byte(b, 0xf0);
+    t[n++] = 0xf0;
   if (fl & X66)
-    x_byte(b, 0x66);
+    t[n++] = 0x66;
   uint8_t rex = (uint8_t)(0x40 | ((fl & XW) ? 8 : 0) | ((reg >> 3) & 1) << 2 | ((rm >> 3) & 1));
   /* spl, bpl, sil, dil need a REX prefix to be addressed as bytes */
   int force = ((fl & XBREG) && reg >= 4 && reg <= 7) || ((fl & XBRM) && rm >= 4 && rm <= 7);
   if (rex != 0x40 || force)
-    x_byte(b, rex);
+    t[n++] = rex;
+  return n;
+}
+
+static inline void x_prefix(xbuf *b, unsigned fl, int reg, int rm) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  x_end(b, t, spill, e_prefix(t, 0, fl, reg, rm));
+}
+
+static inline unsigned e_opcode(uint8_t *t, unsigned n, uint32_t op) {
+  if (op > 0xff)
+    t[n++] = (uint8_t)(op >> 8);
+  t[n++] = (uint8_t)op;
+  return n;
 }
 
 static inline void x_opcode(xbuf *b, uint32_t op) {
-  if (op > 0xff)
-    x_byte(b, (uint8_t)(op >> 8));
-  x_byte(b, (uint8_t)op);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  x_end(b, t, spill, e_opcode(t, 0, op));
+}
+
+static inline unsigned e_rr(uint8_t *t, unsigned n, unsigned fl, uint32_t op, int reg, int rm) {
+  n = e_prefix(t, n, fl, reg, rm);
+  n = e_opcode(t, n, op);
+  t[n++] = (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7));
+  return n;
 }
 
 /* op reg, rm (register form). `op` is one or two opcode bytes (0x0fXX). */
 static inline void x_rr(xbuf *b, unsigned fl, uint32_t op, int reg, int rm) {
-  x_prefix(b, fl, reg, rm);
-  x_opcode(b, op);
-  x_byte(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  x_end(b, t, spill, e_rr(t, 0, fl, op, reg, rm));
+}
+
+/* ModRM (with SIB when `sib` >= 0) and displacement for [base + disp]. */
+static inline unsigned e_mem(uint8_t *t, unsigned n, int reg, int base, int sib, int32_t disp) {
+  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
+  if (sib >= 0) {
+    t[n++] = (uint8_t)(mod << 6 | (reg & 7) << 3 | 4);
+    t[n++] = (uint8_t)sib;
+  } else {
+    t[n++] = (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7));
+    if ((base & 7) == RSP)
+      t[n++] = 0x24;
+  }
+  if (mod == 1)
+    t[n++] = (uint8_t)disp;
+  else if (mod == 2)
+    n = e_u32(t, n, (uint32_t)disp);
+  return n;
 }
 
 /* op reg, [base + disp]. */
 static inline void x_rm(xbuf *b, unsigned fl, uint32_t op, int reg, int base, int32_t disp) {
-  x_prefix(b, fl, reg, base);
-  x_opcode(b, op);
-  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
-  x_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
-  if ((base & 7) == RSP)
-    x_byte(b, 0x24);
-  if (mod == 1)
-    x_byte(b, (uint8_t)disp);
-  else if (mod == 2)
-    x_u32(b, (uint32_t)disp);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = e_prefix(t, 0, fl, reg, base);
+  n = e_opcode(t, n, op);
+  x_end(b, t, spill, e_mem(t, n, reg, base, -1, disp));
 }
 
 /* op reg, [base + index + disp] (register operands of 32 or 64 bits; index
@@ -150,90 +211,94 @@ static inline void x_sib(xbuf *b, unsigned fl, uint32_t op, int reg, int base, i
     x_rm(b, fl, op, reg, base, disp);
     return;
   }
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = 0;
   uint8_t rex = (uint8_t)(0x40 | ((fl & XW) ? 8 : 0) | ((reg >> 3) & 1) << 2 |
                           ((index >> 3) & 1) << 1 | ((base >> 3) & 1));
   if (rex != 0x40)
-    x_byte(b, rex);
-  x_opcode(b, op);
-  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
-  x_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
-  x_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
-  if (mod == 1)
-    x_byte(b, (uint8_t)disp);
-  else if (mod == 2)
-    x_u32(b, (uint32_t)disp);
+    t[n++] = rex;
+  n = e_opcode(t, n, op);
+  x_end(b, t, spill, e_mem(t, n, reg, base, (index & 7) << 3 | (base & 7), disp));
 }
 
 /* Group-1 arithmetic with an immediate: 0x83 /ext ib or 0x81 /ext id. */
 static inline void x_alu_ri(xbuf *b, unsigned fl, int ext, int rm, int32_t imm) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n;
   if (imm >= -128 && imm <= 127) {
-    x_rr(b, fl, 0x83, ext, rm);
-    x_byte(b, (uint8_t)imm);
+    n = e_rr(t, 0, fl, 0x83, ext, rm);
+    t[n++] = (uint8_t)imm;
   } else {
-    x_rr(b, fl, 0x81, ext, rm);
-    x_u32(b, (uint32_t)imm);
+    n = e_u32(t, e_rr(t, 0, fl, 0x81, ext, rm), (uint32_t)imm);
   }
+  x_end(b, t, spill, n);
 }
 
 /* mov reg, imm64 (shortest encoding). */
 static inline void x_mov_imm(xbuf *b, int reg, uint64_t v) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n;
   if (v <= UINT32_MAX) { /* mov r32, imm32 zero-extends */
-    x_prefix(b, 0, 0, reg);
-    x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
-    x_u32(b, (uint32_t)v);
+    n = e_prefix(t, 0, 0, 0, reg);
+    t[n++] = (uint8_t)(0xb8 + (reg & 7));
+    n = e_u32(t, n, (uint32_t)v);
   } else if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
-    x_rr(b, XW, 0xc7, 0, reg);
-    x_u32(b, (uint32_t)v);
+    n = e_u32(t, e_rr(t, 0, XW, 0xc7, 0, reg), (uint32_t)v);
   } else {
-    x_prefix(b, XW, 0, reg);
-    x_byte(b, (uint8_t)(0xb8 + (reg & 7)));
-    x_u64(b, v);
+    n = e_prefix(t, 0, XW, 0, reg);
+    t[n++] = (uint8_t)(0xb8 + (reg & 7));
+    n = e_u32(t, n, (uint32_t)v);
+    n = e_u32(t, n, (uint32_t)(v >> 32));
   }
+  x_end(b, t, spill, n);
 }
 
 /* lea dst, [base + index + disp] (64-bit). index must not be rsp. */
 static inline void x_lea_sib(xbuf *b, int dst, int base, int index, int32_t disp) {
-  x_byte(b, (uint8_t)(0x48 | ((dst >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 | ((base >> 3) & 1)));
-  x_byte(b, 0x8d);
-  int mod = (disp == 0 && (base & 7) != RBP) ? 0 : (disp >= -128 && disp <= 127) ? 1 : 2;
-  x_byte(b, (uint8_t)(mod << 6 | (dst & 7) << 3 | 4));
-  x_byte(b, (uint8_t)((index & 7) << 3 | (base & 7)));
-  if (mod == 1)
-    x_byte(b, (uint8_t)disp);
-  else if (mod == 2)
-    x_u32(b, (uint32_t)disp);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = 0;
+  t[n++] = (uint8_t)(0x48 | ((dst >> 3) & 1) << 2 | ((index >> 3) & 1) << 1 | ((base >> 3) & 1));
+  t[n++] = 0x8d;
+  x_end(b, t, spill, e_mem(t, n, dst, base, (index & 7) << 3 | (base & 7), disp));
 }
 
 static inline void x_push(xbuf *b, int reg) {
-  x_prefix(b, 0, 0, reg);
-  x_byte(b, (uint8_t)(0x50 + (reg & 7)));
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = e_prefix(t, 0, 0, 0, reg);
+  t[n++] = (uint8_t)(0x50 + (reg & 7));
+  x_end(b, t, spill, n);
 }
 
 static inline void x_pop(xbuf *b, int reg) {
-  x_prefix(b, 0, 0, reg);
-  x_byte(b, (uint8_t)(0x58 + (reg & 7)));
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned n = e_prefix(t, 0, 0, 0, reg);
+  t[n++] = (uint8_t)(0x58 + (reg & 7));
+  x_end(b, t, spill, n);
 }
 
 /* jcc rel32 / jmp rel32 / call rel32: returns the offset of the rel32. */
 static inline size_t x_jcc(xbuf *b, int cc) {
-  x_byte(b, 0x0f);
-  x_byte(b, (uint8_t)(0x80 | cc));
-  size_t at = b->len;
-  x_u32(b, 0);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  t[0] = 0x0f;
+  t[1] = (uint8_t)(0x80 | cc);
+  size_t at = b->len + 2;
+  x_end(b, t, spill, e_u32(t, 2, 0));
   return at;
 }
 
 static inline size_t x_jmp(xbuf *b) {
-  x_byte(b, 0xe9);
-  size_t at = b->len;
-  x_u32(b, 0);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  t[0] = 0xe9;
+  size_t at = b->len + 1;
+  x_end(b, t, spill, e_u32(t, 1, 0));
   return at;
 }
 
 static inline size_t x_call(xbuf *b) {
-  x_byte(b, 0xe8);
-  size_t at = b->len;
-  x_u32(b, 0);
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  t[0] = 0xe8;
+  size_t at = b->len + 1;
+  x_end(b, t, spill, e_u32(t, 1, 0));
   return at;
 }
 
