@@ -5,8 +5,8 @@
  * values than the instructions they replace would. RFC-wise r1..r5 are
  * undefined after a call; this runtime defines them as zero (deterministic
  * across engines), and a register written before it is read on every path
- * cannot show the difference. Backward dataflow over each function's slots
- * to a fixpoint.
+ * cannot show the difference. Backward dataflow over each function's basic
+ * blocks to a fixpoint.
  */
 #if defined(__x86_64__)
 
@@ -66,32 +66,115 @@ static void use_def(const pq_bpf_insn *in, unsigned exit_use, unsigned *use, uns
   }
 }
 
-/* Live-in sets of one function's slots, to a fixpoint (sweeps backwards).
- * A called function's exit hands r0..r5 to its caller, and r9 when it does
- * not save it (BPF r9 lives in a register helper calls clobber: it must
- * survive them for the caller). */
-static void solve(const pq_bpf_prog *p, const pq_bpf_func *f, int called, uint16_t *live) {
+#define SECOND UINT32_MAX /* ud[] of an LDDW's second half */
+
+typedef struct lblock {
+  uint32_t start, last; /* slots: first, last instruction (not a second half) */
+  uint32_t succ[2];
+  uint16_t gen, kill, in; /* read before written, written, live at entry */
+  uint8_t nsucc;
+} lblock;
+
+/* Live-in sets of one function's slots. Per basic block, the registers it
+ * reads before writing them (gen) and those it writes (kill); then the
+ * blocks' live-in sets to a fixpoint (sweeps backwards); then each slot once
+ * from its block's live-out. The least fixpoint, as iterating over slots
+ * would give, at a fraction of the work. A called function's exit hands
+ * r0..r5 to its caller, and r9 when it does not save it (BPF r9 lives in a
+ * register helper calls clobber: it must survive them for the caller). */
+static int solve(jit_comp *c, const pq_bpf_func *f, int called, uint32_t *ud) {
+  const pq_bpf_prog *p = c->p;
   const pq_bpf_insn *ins = p->insns;
+  uint16_t *live = c->live;
   unsigned exit_use = 1u;
   if (called)
     exit_use |= ARGS | ((f->writes & 8) ? 0 : 1u << 9);
+  /* leaders (live[] is free scratch until the last step) */
+  uint32_t nb = 0;
+  for (uint32_t pc = f->start; pc < f->end; pc++)
+    live[pc] = 0;
+  live[f->start] = 1;
+  for (uint32_t pc = f->start; pc < f->end; pc++) {
+    const pq_bpf_insn *in = &ins[pc];
+    unsigned use, def;
+    use_def(in, exit_use, &use, &def);
+    if (pq_bpf_is_helper_call(in)) /* only the arguments it reads */
+      use &= pq_jit_helper_reads(p, (uint32_t)in->imm);
+    ud[pc] = use | def << 16;
+    if (pq_bpf_is_jump(in))
+      live[pq_bpf_jump_target(in, pc)] = 1;
+    if ((pq_bpf_is_jump(in) || in->code == (BPF_JMP | BPF_EXIT)) && pc + 1 < f->end)
+      live[pc + 1] = 1;
+    if (in->code == BPF_LDDW)
+      ud[++pc] = SECOND;
+  }
+  for (uint32_t pc = f->start; pc < f->end; pc++)
+    nb += live[pc];
+  pq_scratch_mark m = pq_scratch_save(&c->tmp);
+  lblock *b = pq_scratch_calloc(&c->tmp, nb, sizeof(lblock));
+  uint32_t *idx = pq_scratch_calloc(&c->tmp, f->end - f->start, sizeof(uint32_t));
+  if (!b || !idx) {
+    pq_scratch_release(&c->tmp, m);
+    return PQUIC_ERR_NOMEM;
+  }
+  uint32_t k = 0;
+  for (uint32_t pc = f->start; pc < f->end; pc++) {
+    if (live[pc]) {
+      b[k].start = pc;
+      k++;
+    }
+    idx[pc - f->start] = k - 1;
+    if (ud[pc] != SECOND)
+      b[k - 1].last = pc;
+  }
+  for (uint32_t i = 0; i < nb; i++) {
+    lblock *x = &b[i];
+    unsigned gen = 0, kill = 0;
+    for (uint32_t pc = x->last + 1; pc-- > x->start;) {
+      if (ud[pc] == SECOND)
+        continue;
+      unsigned use = ud[pc] & 0xffff, def = ud[pc] >> 16;
+      gen = use | (gen & ~def);
+      kill |= def;
+    }
+    x->gen = (uint16_t)gen;
+    x->kill = (uint16_t)kill;
+    const pq_bpf_insn *in = &ins[x->last];
+    if (pq_bpf_is_jump(in))
+      x->succ[x->nsucc++] = idx[pq_bpf_jump_target(in, x->last) - f->start];
+    if (!pq_bpf_is_ja(in) && in->code != (BPF_JMP | BPF_EXIT) && i + 1 < nb)
+      x->succ[x->nsucc++] = i + 1;
+  }
   for (int changed = 1; changed;) {
     changed = 0;
-    for (uint32_t pc = f->end; pc-- > f->start;) {
-      if (pc > f->start && ins[pc - 1].code == BPF_LDDW)
-        continue; /* second half */
-      const pq_bpf_insn *in = &ins[pc];
-      unsigned use, def;
-      use_def(in, exit_use, &use, &def);
-      if (pq_bpf_is_helper_call(in)) /* only the arguments it reads */
-        use &= pq_jit_helper_reads(p, (uint32_t)in->imm);
-      uint16_t v = (uint16_t)(use | (pq_jit_live_after(p, live, pc) & ~def));
-      if (v != live[pc]) {
-        live[pc] = v;
+    for (uint32_t i = nb; i-- > 0;) {
+      lblock *x = &b[i];
+      unsigned out = 0;
+      for (uint8_t j = 0; j < x->nsucc; j++)
+        out |= b[x->succ[j]].in;
+      uint16_t v = (uint16_t)(x->gen | (out & ~x->kill));
+      if (v != x->in) {
+        x->in = v;
         changed = 1;
       }
     }
   }
+  for (uint32_t i = 0; i < nb; i++) {
+    const lblock *x = &b[i];
+    unsigned v = 0;
+    for (uint8_t j = 0; j < x->nsucc; j++)
+      v |= b[x->succ[j]].in;
+    for (uint32_t pc = x->last + 1; pc-- > x->start;) {
+      if (ud[pc] == SECOND) {
+        live[pc] = 0;
+        continue;
+      }
+      v = (ud[pc] & 0xffff) | (v & ~(ud[pc] >> 16));
+      live[pc] = (uint16_t)v;
+    }
+  }
+  pq_scratch_release(&c->tmp, m);
+  return 0;
 }
 
 uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc) {
@@ -117,8 +200,11 @@ int pq_jit_live_init(jit_comp *c) {
     if (in->code == BPF_LDDW)
       pc++;
   }
+  uint32_t *ud = rc ? NULL : pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
+  if (!rc && !ud)
+    rc = PQUIC_ERR_NOMEM;
   for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
-    solve(p, &p->funcs[f], called[f], c->live);
+    rc = solve(c, &p->funcs[f], called[f], ud);
   return rc;
 }
 
