@@ -209,13 +209,15 @@ static uint64_t mov_imm_value(const pq_bpf_insn *in, int dst, int *ok) {
 static int try_select(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
                       int (*compare)(jit_comp *, const pq_bpf_insn *)) {
   const pq_bpf_insn *a = &c->p->insns[pc], *j = a + 1;
-  if (!one_piece(c, f, pc, 3) || c->back[pc] || c->back[pc + 1] || c->back[pc + 2])
+  if (pc + 3 > f->end)
     return 0;
-  int ok1, ok2;
+  int ok1, ok2; /* the instructions first: one_piece() looks further */
   uint64_t va = mov_imm_value(a, a->dst, &ok1), vb = mov_imm_value(j + 1, a->dst, &ok2);
   if (!ok1 || !ok2 || !pq_bpf_is_jump(j) || pq_bpf_is_ja(j) || j->off != 1 ||
       BPF_OP(j->code) == BPF_JSET || j->dst == a->dst ||
       (BPF_SRC(j->code) == BPF_X && j->src == a->dst))
+    return 0;
+  if (!one_piece(c, f, pc, 3) || c->back[pc] || c->back[pc + 1] || c->back[pc + 2])
     return 0;
   xbuf *b = &c->b;
   int d = pq_jit_reg[a->dst];
