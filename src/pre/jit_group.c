@@ -33,39 +33,56 @@ static int successors(const pq_bpf_insn *in, uint32_t pc, uint32_t *next) {
   return 1;
 }
 
-/* Iterative depth-first walk from each function start; an edge to a slot
- * still on the walk's stack closes a loop. */
+/* Iterative depth-first walk from each function start over basic blocks
+ * (an instruction-by-instruction walk would visit the same edges in the
+ * same order: inside a block there is only the way forward); an edge to a
+ * block still on the walk's stack closes a loop. Needs c->target. */
 static int mark_back_edges(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  uint8_t *state = pq_scratch_calloc(&c->tmp, p->ninsns, 1); /* 0 new, 1 on the stack, 2 done */
+  /* per block, at its first slot: 0 new, 1 on the stack, 2 done */
+  uint8_t *state = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   uint32_t *stk = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
+  uint32_t *last = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* per block */
   uint8_t *edge = pq_scratch_calloc(&c->tmp, p->ninsns, 1); /* successors already walked */
-  int rc = state && stk && edge ? 0 : PQUIC_ERR_NOMEM;
-  for (uint32_t f = 0; !rc && f < p->nfuncs; f++) {
+  if (!state || !stk || !last || !edge)
+    return PQUIC_ERR_NOMEM;
+  for (uint32_t f = 0; f < p->nfuncs; f++) {
     size_t sp = 0;
-    stk[sp++] = p->funcs[f].start;
-    state[p->funcs[f].start] = 1;
-    while (sp) {
-      uint32_t pc = stk[sp - 1], next[2];
-      int n = successors(&p->insns[pc], pc, next);
-      if (edge[pc] >= n) {
-        state[pc] = 2;
-        sp--;
-        continue;
+    uint32_t end = p->funcs[f].end;
+    for (uint32_t pc = p->funcs[f].start; pc != UINT32_MAX;) { /* push the block at pc */
+      uint32_t at = pc;
+      state[at] = 1;
+      stk[sp++] = at;
+      for (;;) { /* its last instruction: a jump or exit, or before a jump target */
+        const pq_bpf_insn *in = &p->insns[pc];
+        uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+        if (pq_bpf_is_jump(in) || in->code == (BPF_JMP | BPF_EXIT) || next >= end ||
+            c->target[next])
+          break;
+        pc = next;
       }
-      int k = edge[pc]++;
-      uint32_t t = next[k];
-      if (state[t] == 1)
-        c->back[pc] |= (uint8_t)(k == 0 && n == 2              ? BACK_TAKEN
-                                 : pq_bpf_is_ja(&p->insns[pc]) ? BACK_TAKEN
+      last[at] = pc;
+      pc = UINT32_MAX; /* the next block to push, if any */
+      while (sp && pc == UINT32_MAX) {
+        uint32_t b = stk[sp - 1], l = last[b], next[2];
+        int n = successors(&p->insns[l], l, next);
+        if (edge[b] >= n) {
+          state[b] = 2;
+          sp--;
+          continue;
+        }
+        int k = edge[b]++;
+        uint32_t t = next[k];
+        if (state[t] == 1)
+          c->back[l] |= (uint8_t)(k == 0 && n == 2              ? BACK_TAKEN
+                                  : pq_bpf_is_ja(&p->insns[l]) ? BACK_TAKEN
                                                                : BACK_FALL);
-      else if (state[t] == 0) {
-        state[t] = 1;
-        stk[sp++] = t;
+        else if (state[t] == 0)
+          pc = t;
       }
     }
   }
-  return rc;
+  return 0;
 }
 
 int pq_jit_groups_init(jit_comp *c) {
@@ -73,7 +90,7 @@ int pq_jit_groups_init(jit_comp *c) {
   c->grouped = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   c->target = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   c->back = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
-  if (!c->grouped || !c->target || !c->back || mark_back_edges(c))
+  if (!c->grouped || !c->target || !c->back)
     return PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
@@ -82,7 +99,7 @@ int pq_jit_groups_init(jit_comp *c) {
     if (in->code == BPF_LDDW)
       pc++;
   }
-  return 0;
+  return mark_back_edges(c);
 }
 
 /* The base register of a plain (non-atomic) access, or -1. */
