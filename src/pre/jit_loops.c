@@ -42,8 +42,7 @@ static int bypassed(const jit_comp *c, uint32_t pc) {
  * the way out): no call, no inner cycle. */
 static int simple(const jit_comp *c, uint32_t l) {
   const pq_loop *L = &c->loops.v[l];
-  const pq_bpf_func *f = &c->p->funcs[L->func];
-  for (uint32_t pc = f->start; pc < f->end; pc++) {
+  for (uint32_t pc = L->lo; pc < L->hi; pc++) {
     if (!pq_loops_in(&c->loops, l, pc))
       continue;
     const pq_bpf_insn *in = &c->p->insns[pc];
@@ -318,10 +317,10 @@ void pq_jit_copy(jit_comp *c, uint32_t loop) {
   const pq_bpf_func *f = &c->p->funcs[L->func];
   c->copy = loop + 1;
   c->group_floor = c->ngroups;
-  for (uint32_t pc = f->start; pc < f->end; pc++)
+  for (uint32_t pc = L->lo; pc < L->hi; pc++)
     if (pq_loops_in(&c->loops, loop, pc))
       c->grouped[pc] = 0; /* groups form anew without the hoisted accesses */
-  for (uint32_t pc = f->start; pc < f->end;) {
+  for (uint32_t pc = L->lo; pc < L->hi;) {
     if (!pq_loops_in(&c->loops, loop, pc)) {
       pc++;
       continue;

@@ -713,12 +713,16 @@ static int try_loop(lc *c, uint32_t h) {
     o->v = v;
     c->capv = cap;
   }
-  o->v[o->n++] = L;
+  pq_loop *nl = &o->v[o->n++];
+  *nl = L;
+  nl->lo = UINT32_MAX;
   for (uint32_t i = 0; i < c->nbody; i++) {
     uint32_t k = c->body[i];
     c->done[k] = 1;
     for (uint32_t pc = c->b[k].start; pc < c->b[k].end; pc++)
       o->of[pc] = o->n;
+    nl->lo = c->b[k].start < nl->lo ? c->b[k].start : nl->lo;
+    nl->hi = c->b[k].end > nl->hi ? c->b[k].end : nl->hi;
   }
   for (uint32_t i = 0; i < nacc; i++)
     if (c->acc[i].hoist)

@@ -79,6 +79,7 @@ typedef struct pq_loop {
   pq_loop_link link[11];
   uint32_t nlink;
   uint8_t budget_covered; /* JIT: the pad checks the budget for every back edge */
+  uint32_t lo, hi;        /* slots [lo, hi) hold the whole body (and maybe more) */
 } pq_loop;
 
 /* All in the caller's scratch allocator. */
