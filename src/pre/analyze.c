@@ -11,6 +11,7 @@
 #endif
 
 #include "pre/analyze.h"
+#include "pre/cfg.h"
 #include "pre/scratch.h"
 
 #define WIDEN_AFTER 1 /* joins at a block before its bounds jump to extremes */
@@ -26,11 +27,11 @@ typedef struct block {
 
 typedef struct actx {
   pq_bpf_prog *p;
-  pq_scratch tmp;
+  const pq_cfg *g;
+  pq_scratch *tmp;
   uint64_t safe_limit; /* [0, safe_limit) of the instance region always exists */
   uint32_t fend;       /* end of the function being analysed */
-  uint32_t *blk_of;    /* slot -> block index (leaders only), UINT32_MAX otherwise */
-  block *blocks;
+  block *blocks;       /* its blocks, numbered as in g */
   uint32_t nblocks;
   uint32_t nwork;                /* blocks queued */
   uint8_t *seen, *unsafe, *hint; /* per slot */
@@ -92,7 +93,7 @@ static void push(actx *a, uint32_t b) {
 
 /* Joins s into block b's entry state; queues b when it changed. */
 static void flow_into(actx *a, uint32_t pc, const astate *s) {
-  uint32_t b = a->blk_of[pc];
+  uint32_t b = a->g->of[pc];
   block *k = &a->blocks[b];
   if (!k->seen) {
     st_copy(&k->in, s);
@@ -156,45 +157,25 @@ static void run_block(actx *a, uint32_t b) {
     if (in->code == BPF_LDDW)
       pc++;
   }
-  if (k->end < a->fend && a->blk_of[k->end] != UINT32_MAX)
+  if (k->end < a->fend)
     flow_into(a, k->end, &s);
 }
 
-/* Leaders: the function start, jump targets, and what follows a jump or exit.
- * Returns 1 when the function is too large to analyse. */
-static int build_blocks(actx *a, const pq_bpf_func *f) {
-  const pq_bpf_insn *ins = a->p->insns;
-  uint32_t n = 0;
-  a->blk_of[f->start] = 0;
-  for (uint32_t pc = f->start; pc < f->end; pc++) {
-    const pq_bpf_insn *in = &ins[pc];
-    if (pq_bpf_is_jump(in)) {
-      a->blk_of[pq_bpf_jump_target(in, pc)] = 0;
-      if (pc + 1 < f->end)
-        a->blk_of[pc + 1] = 0;
-    } else if (in->code == (BPF_JMP | BPF_EXIT) && pc + 1 < f->end) {
-      a->blk_of[pc + 1] = 0;
-    }
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
-  for (uint32_t pc = f->start; pc < f->end; pc++)
-    if (a->blk_of[pc] == 0)
-      a->blk_of[pc] = n++;
+/* The blocks of function f with their analysis state. Returns 1 when the
+ * function is too large to analyse. */
+static int build_blocks(actx *a, uint32_t f) {
+  const pq_cfg *g = a->g;
+  uint32_t n = g->first[f + 1] - g->first[f];
   if (n > MAX_BLOCKS)
     return 1;
-  a->blocks = pq_scratch_calloc(&a->tmp, n, sizeof(block));
+  a->blocks = pq_scratch_calloc(a->tmp, n, sizeof(block));
   if (!a->blocks)
     return PQUIC_ERR_NOMEM;
   a->nblocks = n;
-  for (uint32_t pc = f->start, b = 0; pc < f->end; pc++) {
-    if (a->blk_of[pc] == UINT32_MAX)
-      continue;
-    if (b)
-      a->blocks[b - 1].end = pc;
-    a->blocks[b++].start = pc;
+  for (uint32_t k = 0; k < n; k++) {
+    a->blocks[k].start = g->b[g->first[f] + k].start;
+    a->blocks[k].end = g->b[g->first[f] + k].end;
   }
-  a->blocks[n - 1].end = f->end;
   return 0;
 }
 
@@ -225,17 +206,15 @@ static int analyze(actx *a) {
   pq_bpf_prog *p = a->p;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
     const pq_bpf_func *fn = &p->funcs[f];
-    for (uint32_t pc = fn->start; pc < fn->end; pc++)
-      a->blk_of[pc] = UINT32_MAX;
     a->fend = fn->end;
-    pq_scratch_mark m = pq_scratch_save(&a->tmp);
-    int rc = build_blocks(a, fn);
+    pq_scratch_mark m = pq_scratch_save(a->tmp);
+    int rc = build_blocks(a, f);
     int gave_up = rc == 1;
     if (rc == 1)
       rc = 0;
     else if (!rc)
       gave_up = analyze_func(a, fn);
-    pq_scratch_release(&a->tmp, m);
+    pq_scratch_release(a->tmp, m);
     a->blocks = NULL;
     a->nwork = 0;
     if (rc)
@@ -254,17 +233,18 @@ static int analyze(actx *a) {
   return 0;
 }
 
-int pq_bpf_analyze(pq_bpf_prog *p) {
+int pq_bpf_analyze(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp) {
   actx a;
   memset(&a, 0, sizeof(a));
   a.p = p;
+  a.g = g;
+  a.tmp = tmp;
   a.safe_limit = (uint64_t)p->globals_off + p->globals_size;
-  pq_scratch_init(&a.tmp);
-  a.blk_of = pq_scratch_calloc(&a.tmp, p->ninsns, sizeof(uint32_t));
-  a.seen = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
-  a.unsafe = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
-  a.hint = pq_scratch_calloc(&a.tmp, p->ninsns, 1);
-  int rc = a.blk_of && a.seen && a.unsafe && a.hint ? analyze(&a) : PQUIC_ERR_NOMEM;
-  pq_scratch_free(&a.tmp);
+  pq_scratch_mark m = pq_scratch_save(tmp);
+  a.seen = pq_scratch_calloc(tmp, p->ninsns, 1);
+  a.unsafe = pq_scratch_calloc(tmp, p->ninsns, 1);
+  a.hint = pq_scratch_calloc(tmp, p->ninsns, 1);
+  int rc = a.seen && a.unsafe && a.hint ? analyze(&a) : PQUIC_ERR_NOMEM;
+  pq_scratch_release(tmp, m);
   return rc;
 }

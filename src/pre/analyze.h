@@ -11,6 +11,7 @@
 #ifndef PQ_PRE_ANALYZE_H
 #define PQ_PRE_ANALYZE_H
 
+#include "pre/cfg.h"
 #include "pre/prog.h"
 
 /* Flags kept in pq_bpf_insn.pad of memory accesses. */
@@ -42,9 +43,10 @@ typedef struct astate {
 /* Offsets beyond this are "unknown" (keeps the arithmetic overflow-free). */
 #define AV_OFF_LIMIT ((int64_t)1 << 40)
 
-/* Sets the flags above. Programs larger than `limit` slots are skipped
- * (everything stays checked). Errors: NOMEM (then nothing is marked). */
-int pq_bpf_analyze(pq_bpf_prog *p);
+/* Sets the flags above, on the blocks g of p (arrays in tmp, released
+ * before returning). Functions too large to analyse stay checked. Errors:
+ * NOMEM (then nothing is marked). */
+int pq_bpf_analyze(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp);
 
 /* Transfer functions (analyze_ops.c). */
 void pq_av_alu(astate *s, const pq_bpf_insn *in);

@@ -8,8 +8,10 @@
 int pq_jit_supported(void);
 
 /* Compiles a verified program (`unchecked`: without bounds checks, honoured
- * only in benchmark builds); marks the accesses it hoists out of loops in
- * the instructions' analysis flags. Errors: UNSUPPORTED, NOMEM, JIT. */
+ * only in benchmark builds). Runs the range analysis first (analyze.h, on
+ * the blocks the JIT passes share) and marks the accesses it hoists out of
+ * loops in the instructions' analysis flags. Errors: UNSUPPORTED, NOMEM,
+ * JIT. */
 int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out);
 
 void pq_jit_free(pq_jit *j);

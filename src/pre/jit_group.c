@@ -16,69 +16,42 @@
 #define MAX_SPAN 24 /* slots a group may span */
 #define MAX_HULL 8  /* bytes its hull may cover */
 
-/* Successors of slot pc inside its function: jump target first. */
-static int successors(const pq_bpf_insn *in, uint32_t pc, uint32_t *next) {
-  if (in->code == (BPF_JMP | BPF_EXIT))
-    return 0;
-  if (pq_bpf_is_ja(in)) {
-    next[0] = (uint32_t)pq_bpf_jump_target(in, pc);
-    return 1;
-  }
-  if (pq_bpf_is_jump(in)) {
-    next[0] = (uint32_t)pq_bpf_jump_target(in, pc);
-    next[1] = pc + 1;
-    return 2;
-  }
-  next[0] = pc + (in->code == BPF_LDDW ? 2 : 1);
-  return 1;
-}
-
-/* Iterative depth-first walk from each function start over basic blocks
- * (an instruction-by-instruction walk would visit the same edges in the
- * same order: inside a block there is only the way forward); an edge to a
- * block still on the walk's stack closes a loop. Needs c->target. */
+/* Iterative depth-first walk over each function's blocks from its start,
+ * successors in order (jump target first: the edges an instruction-wise
+ * walk would take); an edge to a block still on the walk's stack closes a
+ * loop. */
 static int mark_back_edges(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
-  /* per block, at its first slot: 0 new, 1 on the stack, 2 done */
-  uint8_t *state = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
-  uint32_t *stk = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
-  uint32_t *last = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* per block */
-  uint8_t *edge = pq_scratch_calloc(&c->tmp, p->ninsns, 1); /* successors already walked */
-  if (!state || !stk || !last || !edge)
+  const pq_cfg *g = &c->cfg;
+  uint32_t nb = g->first[p->nfuncs];
+  uint8_t *state = pq_scratch_calloc(&c->tmp, nb, 1); /* 0 new, 1 on the stack, 2 done */
+  uint32_t *stk = pq_scratch_calloc(&c->tmp, nb, sizeof(uint32_t));
+  uint8_t *edge = pq_scratch_calloc(&c->tmp, nb, 1); /* successors already walked */
+  if (!state || !stk || !edge)
     return PQUIC_ERR_NOMEM;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
+    uint32_t base = g->first[f];
     size_t sp = 0;
-    uint32_t end = p->funcs[f].end;
-    for (uint32_t pc = p->funcs[f].start; pc != UINT32_MAX;) { /* push the block at pc */
-      uint32_t at = pc;
-      state[at] = 1;
-      stk[sp++] = at;
-      for (;;) { /* its last instruction: a jump or exit, or before a jump target */
-        const pq_bpf_insn *in = &p->insns[pc];
-        uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-        if (pq_bpf_is_jump(in) || in->code == (BPF_JMP | BPF_EXIT) || next >= end ||
-            c->target[next])
-          break;
-        pc = next;
+    stk[sp++] = base;
+    state[base] = 1;
+    while (sp) {
+      uint32_t b = stk[sp - 1];
+      const pq_cfg_block *x = &g->b[b];
+      if (edge[b] >= x->nsucc) {
+        state[b] = 2;
+        sp--;
+        continue;
       }
-      last[at] = pc;
-      pc = UINT32_MAX; /* the next block to push, if any */
-      while (sp && pc == UINT32_MAX) {
-        uint32_t b = stk[sp - 1], l = last[b], next[2];
-        int n = successors(&p->insns[l], l, next);
-        if (edge[b] >= n) {
-          state[b] = 2;
-          sp--;
-          continue;
-        }
-        int k = edge[b]++;
-        uint32_t t = next[k];
-        if (state[t] == 1)
-          c->back[l] |= (uint8_t)(k == 0 && n == 2              ? BACK_TAKEN
-                                  : pq_bpf_is_ja(&p->insns[l]) ? BACK_TAKEN
-                                                               : BACK_FALL);
-        else if (state[t] == 0)
-          pc = t;
+      int k = edge[b]++;
+      uint32_t t = base + x->succ[k];
+      if (state[t] == 1) {
+        const pq_bpf_insn *in = &p->insns[x->last];
+        c->back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2 ? BACK_TAKEN
+                                      : pq_bpf_is_ja(in)      ? BACK_TAKEN
+                                                              : BACK_FALL);
+      } else if (state[t] == 0) {
+        state[t] = 1;
+        stk[sp++] = t;
       }
     }
   }
@@ -87,18 +60,15 @@ static int mark_back_edges(jit_comp *c) {
 
 int pq_jit_groups_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
+  const pq_cfg *g = &c->cfg;
   c->grouped = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   c->target = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   c->back = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   if (!c->grouped || !c->target || !c->back)
     return PQUIC_ERR_NOMEM;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
-    const pq_bpf_insn *in = &p->insns[pc];
-    if (pq_bpf_is_jump(in))
-      c->target[pq_bpf_jump_target(in, pc)] = 1;
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
+  for (uint32_t b = 0; b < g->first[p->nfuncs]; b++)
+    if (g->b[b].target)
+      c->target[g->b[b].start] = 1;
   return mark_back_edges(c);
 }
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "pre/jit.h"
+#include "pre/cfg.h"
 #include "pre/loops.h"
 #include "pre/scratch.h"
 #include "pre/x86.h"
@@ -108,6 +109,7 @@ typedef struct jit_fix {
 typedef struct jit_comp {
   const pq_bpf_prog *p;
   pq_scratch tmp; /* arrays of the passes below (per slot, per loop) */
+  pq_cfg cfg;     /* basic blocks, shared by analysis, liveness, loops */
   xbuf b;
   uint32_t *insn_off;
   uint32_t *func_off;

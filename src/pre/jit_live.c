@@ -68,103 +68,63 @@ static void use_def(const pq_bpf_insn *in, unsigned exit_use, unsigned *use, uns
 
 #define SECOND UINT32_MAX /* ud[] of an LDDW's second half */
 
-typedef struct lblock {
-  uint32_t start, last; /* slots: first, last instruction (not a second half) */
-  uint32_t succ[2];
-  uint16_t gen, kill, in; /* read before written, written, live at entry */
-  uint8_t nsucc;
-} lblock;
-
-/* Live-in sets of one function's slots. Per basic block, the registers it
- * reads before writing them (gen) and those it writes (kill); then the
- * blocks' live-in sets to a fixpoint (sweeps backwards); then each slot once
- * from its block's live-out. The least fixpoint, as iterating over slots
- * would give, at a fraction of the work. A called function's exit hands
- * r0..r5 to its caller, and r9 when it does not save it (BPF r9 lives in a
- * register helper calls clobber: it must survive them for the caller). */
-static int solve(jit_comp *c, const pq_bpf_func *f, int called, uint32_t *ud) {
+/* Live-in sets of function f's slots, on its basic blocks (c->cfg): per
+ * block, the registers it reads before writing them (gen) and those it
+ * writes (kill); then the blocks' live-in sets to a fixpoint (sweeps
+ * backwards); then each slot once from its block's live-out. The least
+ * fixpoint, as iterating over slots would give, at a fraction of the work.
+ * A called function's exit hands r0..r5 to its caller, and r9 when it does
+ * not save it (BPF r9 lives in a register helper calls clobber: it must
+ * survive them for the caller). `ud`, `in`: scratch per slot, per block. */
+static void solve(jit_comp *c, uint32_t f, int called, uint32_t *ud, uint16_t *in) {
   const pq_bpf_prog *p = c->p;
-  const pq_bpf_insn *ins = p->insns;
-  uint16_t *live = c->live;
+  const pq_bpf_func *fn = &p->funcs[f];
+  const pq_cfg_block *b = &c->cfg.b[c->cfg.first[f]];
+  uint32_t nb = c->cfg.first[f + 1] - c->cfg.first[f];
+  uint16_t *live = c->live, *gen = in + nb, *kill = gen + nb;
   unsigned exit_use = 1u;
   if (called)
-    exit_use |= ARGS | ((f->writes & 8) ? 0 : 1u << 9);
-  /* leaders (live[] is free scratch until the last step) */
-  uint32_t nb = 0;
-  for (uint32_t pc = f->start; pc < f->end; pc++)
-    live[pc] = 0;
-  live[f->start] = 1;
-  for (uint32_t pc = f->start; pc < f->end; pc++) {
-    const pq_bpf_insn *in = &ins[pc];
-    unsigned use, def;
-    use_def(in, exit_use, &use, &def);
-    if (pq_bpf_is_helper_call(in)) /* only the arguments it reads */
-      use &= pq_jit_helper_reads(p, (uint32_t)in->imm);
-    ud[pc] = use | def << 16;
-    if (pq_bpf_is_jump(in))
-      live[pq_bpf_jump_target(in, pc)] = 1;
-    if ((pq_bpf_is_jump(in) || in->code == (BPF_JMP | BPF_EXIT)) && pc + 1 < f->end)
-      live[pc + 1] = 1;
-    if (in->code == BPF_LDDW)
-      ud[++pc] = SECOND;
-  }
-  for (uint32_t pc = f->start; pc < f->end; pc++)
-    nb += live[pc];
-  pq_scratch_mark m = pq_scratch_save(&c->tmp);
-  lblock *b = pq_scratch_calloc(&c->tmp, nb, sizeof(lblock));
-  uint32_t *idx = pq_scratch_calloc(&c->tmp, f->end - f->start, sizeof(uint32_t));
-  if (!b || !idx) {
-    pq_scratch_release(&c->tmp, m);
-    return PQUIC_ERR_NOMEM;
-  }
-  uint32_t k = 0;
-  for (uint32_t pc = f->start; pc < f->end; pc++) {
-    if (live[pc]) {
-      b[k].start = pc;
-      k++;
-    }
-    idx[pc - f->start] = k - 1;
-    if (ud[pc] != SECOND)
-      b[k - 1].last = pc;
-  }
+    exit_use |= ARGS | ((fn->writes & 8) ? 0 : 1u << 9);
   for (uint32_t i = 0; i < nb; i++) {
-    lblock *x = &b[i];
-    unsigned gen = 0, kill = 0;
-    for (uint32_t pc = x->last + 1; pc-- > x->start;) {
-      if (ud[pc] == SECOND)
+    unsigned g = 0, k = 0;
+    for (uint32_t pc = b[i].last + 1; pc-- > b[i].start;) {
+      const pq_bpf_insn *ins = &p->insns[pc];
+      if (pc > b[i].start && ins[-1].code == BPF_LDDW) {
+        ud[pc] = SECOND;
         continue;
-      unsigned use = ud[pc] & 0xffff, def = ud[pc] >> 16;
-      gen = use | (gen & ~def);
-      kill |= def;
+      }
+      unsigned use, def;
+      use_def(ins, exit_use, &use, &def);
+      if (pq_bpf_is_helper_call(ins)) /* only the arguments it reads */
+        use &= pq_jit_helper_reads(p, (uint32_t)ins->imm);
+      ud[pc] = use | def << 16;
+      g = use | (g & ~def);
+      k |= def;
     }
-    x->gen = (uint16_t)gen;
-    x->kill = (uint16_t)kill;
-    const pq_bpf_insn *in = &ins[x->last];
-    if (pq_bpf_is_jump(in))
-      x->succ[x->nsucc++] = idx[pq_bpf_jump_target(in, x->last) - f->start];
-    if (!pq_bpf_is_ja(in) && in->code != (BPF_JMP | BPF_EXIT) && i + 1 < nb)
-      x->succ[x->nsucc++] = i + 1;
+    gen[i] = (uint16_t)g;
+    kill[i] = (uint16_t)k;
+    in[i] = 0;
   }
   for (int changed = 1; changed;) {
     changed = 0;
     for (uint32_t i = nb; i-- > 0;) {
-      lblock *x = &b[i];
       unsigned out = 0;
-      for (uint8_t j = 0; j < x->nsucc; j++)
-        out |= b[x->succ[j]].in;
-      uint16_t v = (uint16_t)(x->gen | (out & ~x->kill));
-      if (v != x->in) {
-        x->in = v;
+      for (uint8_t j = 0; j < b[i].nsucc; j++)
+        out |= in[b[i].succ[j]];
+      uint16_t v = (uint16_t)(gen[i] | (out & ~kill[i]));
+      if (v != in[i]) {
+        in[i] = v;
         changed = 1;
       }
     }
   }
   for (uint32_t i = 0; i < nb; i++) {
-    const lblock *x = &b[i];
     unsigned v = 0;
-    for (uint8_t j = 0; j < x->nsucc; j++)
-      v |= b[x->succ[j]].in;
-    for (uint32_t pc = x->last + 1; pc-- > x->start;) {
+    for (uint8_t j = 0; j < b[i].nsucc; j++)
+      v |= in[b[i].succ[j]];
+    if (b[i].end > b[i].last + 1)
+      live[b[i].end - 1] = 0; /* an LDDW's second half ends the block */
+    for (uint32_t pc = b[i].last + 1; pc-- > b[i].start;) {
       if (ud[pc] == SECOND) {
         live[pc] = 0;
         continue;
@@ -173,8 +133,6 @@ static int solve(jit_comp *c, const pq_bpf_func *f, int called, uint32_t *ud) {
       live[pc] = (uint16_t)v;
     }
   }
-  pq_scratch_release(&c->tmp, m);
-  return 0;
 }
 
 uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc) {
@@ -192,20 +150,20 @@ int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   c->live = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint16_t));
   uint8_t *called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
-  int rc = c->live && called ? 0 : PQUIC_ERR_NOMEM;
-  for (uint32_t pc = 0; !rc && pc < p->ninsns; pc++) {
+  uint32_t *ud = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
+  uint16_t *blk = pq_scratch_calloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
+  if (!c->live || !called || !ud || !blk)
+    return PQUIC_ERR_NOMEM;
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
     if (pq_bpf_is_local_call(in))
       called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
     if (in->code == BPF_LDDW)
       pc++;
   }
-  uint32_t *ud = rc ? NULL : pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
-  if (!rc && !ud)
-    rc = PQUIC_ERR_NOMEM;
-  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
-    rc = solve(c, &p->funcs[f], called[f], ud);
-  return rc;
+  for (uint32_t f = 0; f < p->nfuncs; f++)
+    solve(c, f, called[f], ud, blk);
+  return 0;
 }
 
 #endif

@@ -59,7 +59,7 @@ static int simple(const jit_comp *c, uint32_t l) {
 }
 
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
-  int rc = pq_loops_find(p, &c->tmp, &c->loops);
+  int rc = pq_loops_find(p, &c->cfg, &c->tmp, &c->loops);
   if (rc || !c->loops.n)
     return rc;
 #ifdef PQ_BPF_BENCH_UNCHECKED

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "pre/analyze.h"
 #include "pre/jit_arena.h"
 #include "pre/jit_internal.h"
 
@@ -443,7 +444,8 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
   c.b.p = pq_malloc(c.b.cap);
   if (!c.b.p)
     c.b.cap = 0;
-  if (c.func_off && c.insn_off && c.b.p && pq_jit_groups_init(&c) == 0 &&
+  if (c.func_off && c.insn_off && c.b.p && pq_cfg_build(p, &c.tmp, &c.cfg) == 0 &&
+      pq_bpf_analyze(p, &c.cfg, &c.tmp) == 0 && pq_jit_groups_init(&c) == 0 &&
       pq_jit_live_init(&c) == 0 && pq_jit_loops_init(&c, p) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)

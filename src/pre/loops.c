@@ -19,12 +19,6 @@
 #define MAX_SPAN ((int64_t)1 << 16) /* width of one class's per-iteration hull */
 #define MAX_LOOP_BLOCKS 4096        /* larger loops stay checked */
 
-typedef struct lblk {
-  uint32_t start, end; /* slots */
-  uint32_t succ[2];
-  uint8_t nsucc;
-} lblk;
-
 /* An access of the loop being analysed whose address moves by a constant
  * step; hoisted or not once the whole body is seen. */
 typedef struct lacc {
@@ -42,9 +36,9 @@ typedef struct lc {
   uint32_t capv; /* loops out->v has room for */
   const pq_bpf_func *f;
   uint32_t fi;
-  lblk *b;
+  const pq_cfg *g;
+  const pq_cfg_block *b; /* the function's blocks (g) */
   uint32_t nb;
-  uint32_t *bof;   /* slot - f->start -> block (leaders and followers) */
   uint32_t *rpo;   /* block -> position in reverse postorder, NONE if unreachable */
   uint32_t *order; /* position -> block */
   uint32_t nreach;
@@ -224,59 +218,6 @@ static void lf_transfer(pq_lform *s, const pq_bpf_insn *in) {
 }
 
 /* ---- blocks, order, dominators ---- */
-
-static int build_blocks(lc *c) {
-  const pq_bpf_func *f = c->f;
-  const pq_bpf_insn *ins = c->p->insns;
-  uint32_t len = f->end - f->start, n = 0;
-  for (uint32_t i = 0; i < len; i++)
-    c->bof[i] = NONE;
-  c->bof[0] = 0;
-  for (uint32_t pc = f->start; pc < f->end; pc++) {
-    const pq_bpf_insn *in = &ins[pc];
-    if (pq_bpf_is_jump(in))
-      c->bof[pq_bpf_jump_target(in, pc) - f->start] = 0;
-    if ((pq_bpf_is_jump(in) || in->code == (BPF_JMP | BPF_EXIT)) && pc + 1 < f->end)
-      c->bof[pc + 1 - f->start] = 0;
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
-  for (uint32_t i = 0; i < len; i++)
-    if (c->bof[i] == 0)
-      c->bof[i] = n++;
-  c->b = pq_scratch_calloc(c->tmp, n, sizeof(lblk));
-  if (!c->b)
-    return PQUIC_ERR_NOMEM;
-  c->nb = n;
-  uint32_t cur = 0;
-  for (uint32_t i = 0; i < len; i++) {
-    if (c->bof[i] != NONE) { /* a leader: blocks are numbered in slot order */
-      cur = c->bof[i];
-      c->b[cur].start = f->start + i;
-      if (cur)
-        c->b[cur - 1].end = f->start + i;
-    }
-    c->bof[i] = cur;
-  }
-  c->b[n - 1].end = f->end;
-  for (uint32_t k = 0; k < n; k++) {
-    lblk *bk = &c->b[k];
-    uint32_t last = bk->end - 1;
-    if (last > bk->start && ins[last - 1].code == BPF_LDDW)
-      last--; /* the block ends with an LDDW: never a jump */
-    const pq_bpf_insn *in = &ins[last];
-    if (in->code == (BPF_JMP | BPF_EXIT))
-      continue;
-    if (pq_bpf_is_jump(in)) {
-      bk->succ[bk->nsucc++] = c->bof[pq_bpf_jump_target(in, last) - f->start];
-      if (pq_bpf_is_ja(in))
-        continue;
-    }
-    if (bk->end < f->end)
-      bk->succ[bk->nsucc++] = c->bof[bk->end - f->start];
-  }
-  return 0;
-}
 
 /* Reverse postorder of the reachable blocks (iterative depth-first walk). */
 static void order_blocks(lc *c, uint32_t *stk, uint8_t *edge) {
@@ -541,7 +482,7 @@ static int relation(uint8_t op, int taken_stays, int v_is_dst, int *rel, int *ad
  * bounded when every iteration that loops again passed it. */
 static void exit_test(const lc *c, uint32_t k, const pq_lform *s, const ivinfo *iv,
                       const uint32_t *latches, uint32_t nlatch, uint32_t h, pq_loop *L) {
-  const lblk *bk = &c->b[k];
+  const pq_cfg_block *bk = &c->b[k];
   if (L->bounded || bk->nsucc != 2)
     return;
   uint32_t last = bk->end - 1;
@@ -776,9 +717,8 @@ static int do_func(lc *c) {
   uint32_t len = c->f->end - c->f->start;
   int rc = PQUIC_ERR_NOMEM;
   pq_scratch *t = c->tmp;
-  c->bof = pq_scratch_calloc(t, len, sizeof(uint32_t));
-  if (!c->bof || build_blocks(c))
-    return rc;
+  c->b = &c->g->b[c->g->first[c->fi]];
+  c->nb = c->g->first[c->fi + 1] - c->g->first[c->fi];
   uint32_t nb = c->nb;
   c->rpo = pq_scratch_calloc(t, nb, sizeof(uint32_t));
   c->order = pq_scratch_calloc(t, nb, sizeof(uint32_t));
@@ -828,13 +768,14 @@ static int do_func(lc *c) {
   return rc;
 }
 
-int pq_loops_find(pq_bpf_prog *p, pq_scratch *tmp, pq_loops *out) {
+int pq_loops_find(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp, pq_loops *out) {
   memset(out, 0, sizeof(*out));
   lc c;
   memset(&c, 0, sizeof(c));
   c.p = p;
   c.out = out;
   c.tmp = tmp;
+  c.g = g;
   int rc = 0;
   for (uint32_t f = 0; f < p->nfuncs && !rc; f++) {
     if (!worth_it(p, &p->funcs[f]))

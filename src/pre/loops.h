@@ -25,6 +25,7 @@
 #ifndef PQ_PRE_LOOPS_H
 #define PQ_PRE_LOOPS_H
 
+#include "pre/cfg.h"
 #include "pre/prog.h"
 #include "pre/scratch.h"
 
@@ -92,9 +93,10 @@ typedef struct pq_loops {
 /* Finds the loops worth versioning (innermost ones with accesses to hoist;
  * versioned loops never nest) and marks their hoisted accesses with
  * PQ_INSN_HOISTED. Needs the range analysis flags (PQ_INSN_SAFE accesses
- * need nothing). Its arrays, and `out`'s, come from `tmp`. Errors: NOMEM
+ * need nothing). Works on the blocks g; its arrays, and `out`'s, come from
+ * `tmp`. Errors: NOMEM
  * (then nothing is marked). */
-int pq_loops_find(pq_bpf_prog *p, pq_scratch *tmp, pq_loops *out);
+int pq_loops_find(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp, pq_loops *out);
 
 /* 1 when slot pc belongs to the body of versioned loop i. */
 static inline int pq_loops_in(const pq_loops *l, uint32_t i, uint32_t pc) {

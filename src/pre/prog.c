@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "pre/analyze.h"
 #include "pre/jit.h"
 #include "pre/prog.h"
 
@@ -123,9 +122,7 @@ int pq_bpf_prog_finish(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts,
   if (!rc && (o->flags & PQ_BPF_LOAD_JIT))
     rc = pq_bpf_helpers_copy_jit(p, o->helpers, o->inline_user);
   if (!rc && (o->flags & PQ_BPF_LOAD_JIT) && pq_jit_supported()) {
-    rc = pq_bpf_analyze(p); /* lets the JIT drop checks it can prove */
-    if (!rc)
-      rc = pq_jit_compile(p, unchecked, &p->jit);
+    rc = pq_jit_compile(p, unchecked, &p->jit); /* range analysis included */
     if (rc)
       pq_bpf_diag_set(o->diag, -1, rc, "JIT compilation failed: %s", pquic_strerror(rc));
   }
