@@ -85,41 +85,34 @@ static inline uint64_t remote_port(const pq_path *p) {
   return 0;
 }
 
+/* X(NAME, member): the path fields that are plain integer members of
+ * pq_path (getter below, inline reads in fields_inline.c). */
+#define PQ_PL_PATH_MEMBERS(X)                                                                      \
+  X(INDEX, index)                                                                                  \
+  X(VALIDATED, validated)                                                                          \
+  X(MAX_UDP_PAYLOAD, max_udp_payload)                                                              \
+  X(HAS_RTT, has_rtt)                                                                              \
+  X(LATEST_RTT, latest_rtt)                                                                        \
+  X(MIN_RTT, min_rtt)                                                                              \
+  X(SMOOTHED_RTT, smoothed_rtt)                                                                    \
+  X(RTTVAR, rttvar)                                                                                \
+  X(CWND, cwnd)                                                                                    \
+  X(SSTHRESH, ssthresh)                                                                            \
+  X(BYTES_IN_FLIGHT, bytes_in_flight)                                                              \
+  X(RECOVERY_START, recovery_start)                                                                \
+  X(BYTES_SENT, bytes_sent)                                                                        \
+  X(BYTES_RECEIVED, bytes_received)                                                                \
+  X(SPIN, spin)                                                                                    \
+  X(ECN_STATE, ecn_state)
+
 static inline __attribute__((always_inline)) uint64_t get_path(const pq_path *p, uint64_t f,
                                                                int *ok) {
   switch (f) {
-  case F_PATH_INDEX:
-    return p->index;
-  case F_PATH_VALIDATED:
-    return (uint64_t)p->validated;
-  case F_PATH_MAX_UDP_PAYLOAD:
-    return p->max_udp_payload;
-  case F_PATH_HAS_RTT:
-    return (uint64_t)p->has_rtt;
-  case F_PATH_LATEST_RTT:
-    return p->latest_rtt;
-  case F_PATH_MIN_RTT:
-    return p->min_rtt;
-  case F_PATH_SMOOTHED_RTT:
-    return p->smoothed_rtt;
-  case F_PATH_RTTVAR:
-    return p->rttvar;
-  case F_PATH_CWND:
-    return p->cwnd;
-  case F_PATH_SSTHRESH:
-    return p->ssthresh;
-  case F_PATH_BYTES_IN_FLIGHT:
-    return p->bytes_in_flight;
-  case F_PATH_RECOVERY_START:
-    return p->recovery_start;
-  case F_PATH_BYTES_SENT:
-    return p->bytes_sent;
-  case F_PATH_BYTES_RECEIVED:
-    return p->bytes_received;
-  case F_PATH_SPIN:
-    return (uint64_t)p->spin;
-  case F_PATH_ECN_STATE:
-    return p->ecn_state;
+#define X(NAME, member)                                                                            \
+  case F_PATH_##NAME:                                                                              \
+    return (uint64_t)p->member;
+    PQ_PL_PATH_MEMBERS(X)
+#undef X
   case F_PATH_REMOTE_PORT:
     return remote_port(p);
   default:

@@ -352,5 +352,7 @@ int pq_pl_helpers_register(pq_bpf_helpers *h) {
 #undef X
   if (!rc)
     rc = pq_bpf_helpers_set_inliner(h, PQ_PL_HELPER_GET_CNX, pq_pl_inline_get_cnx);
+  if (!rc)
+    rc = pq_bpf_helpers_set_inliner(h, PQ_PL_HELPER_GET_PATH, pq_pl_inline_get_path);
   return rc;
 }

@@ -12,13 +12,14 @@
 
 /* Ids never change; names are the SDK's without their pl_ prefix. */
 
-#define PQ_PL_HELPER_GET_CNX 1 /* inlined by the JIT (pq_pl_inline_get_cnx) */
+#define PQ_PL_HELPER_GET_CNX 1  /* inlined by the JIT (pq_pl_inline_get_cnx) */
+#define PQ_PL_HELPER_GET_PATH 3 /* and pq_pl_inline_get_path */
 
 /* X(stable id, name, object): the getters, inline so each helper wrapper
  * is one function (the hottest helpers: ~15 instructions after the call). */
 #define PQ_PL_GETTERS(X)                                                                           \
   X(PQ_PL_HELPER_GET_CNX, get_cnx, PQ_OBJ_CNX)                                                     \
-  X(3, get_path, PQ_OBJ_PATH)                                                                      \
+  X(PQ_PL_HELPER_GET_PATH, get_path, PQ_OBJ_PATH)                                                  \
   X(5, get_pkt, PQ_OBJ_PKT)                                                                        \
   X(6, get_opkt, PQ_OBJ_OPKT)                                                                      \
   X(7, get_sent, PQ_OBJ_SENT)                                                                      \
@@ -63,7 +64,10 @@ PQ_PL_HELPERS3(X)
  * a plain member of the connection (PQ_PL_CNX_MEMBERS) is read inline by
  * JIT code, guarded by its bit in the deny bitmap of `user`, the plugin
  * (struct pquic_plugin *) whose program is being loaded. */
-int pq_pl_inline_get_cnx(void *user, uint64_t field, pq_bpf_inline *out);
+int pq_pl_inline_get_cnx(void *user, const uint64_t r[2], unsigned known, pq_bpf_inline *out);
+/* The same for get_path: a constant field, any handle (checked inline as
+ * pq_pl_path_inline does). */
+int pq_pl_inline_get_path(void *user, const uint64_t r[2], unsigned known, pq_bpf_inline *out);
 
 uint64_t pq_pl_h_run_protoop(pq_pl_run *r, uint64_t op, uint64_t param, uint64_t in,
                              uint64_t n_in_out, uint64_t out);

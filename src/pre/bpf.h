@@ -71,31 +71,42 @@ int pq_bpf_helpers_find(const pq_bpf_helpers *h, const char *name);
 /* The name of helper `id`, or NULL. */
 const char *pq_bpf_helpers_name(const pq_bpf_helpers *h, uint32_t id);
 
-/* Helper inlining: at a call site where the JIT knows r1 is a constant, a
- * helper's inliner may give a recipe the JIT emits instead of the call:
+/* Helper inlining: at a call site where the JIT knows some of r1..r2 are
+ * constants, a helper's inliner may give a recipe the JIT emits instead of
+ * the call:
  *
+ *   ptr = *(uint8_t **)(env.user + user_off);
+ *   obj = ptr, or with a handle check (elem_size != 0) obj = r1 when
+ *         r1 == ptr + array_off + i * elem_size for some i below the
+ *         uint32_t at ptr + count_off, else the ordinary call;
  *   if (guard && (*guard & guard_mask)) the ordinary call;
- *   else r0 = the width-byte integer at (*(uint8_t **)(env.user + user_off)
- *        + off), zero- or sign-extended, and r1..r5 read as zero.
+ *   r0 = the width-byte integer at obj + off, zero- or sign-extended, and
+ *   r1..r5 read as zero.
  *
  * The host vouches that for every run of the program env.user holds that
- * pointer and the helper would return exactly this value without faulting
- * whenever the guard bit is clear. The guard byte is read at run time (a
- * policy bit that may change at any moment) and must outlive the program.
- * The interpreter always calls the helper. */
+ * pointer (and the count never exceeds max_count) and that the helper
+ * would return exactly this value without faulting whenever the checks
+ * pass. The guard byte is read at run time (a policy bit that may change
+ * at any moment) and must outlive the program. The interpreter always
+ * calls the helper. */
 typedef struct pq_bpf_inline {
-  int32_t user_off;              /* the object: the pointer at env.user + user_off */
-  int32_t off;                   /* the value: at object + off */
+  int32_t user_off;              /* ptr: the pointer at env.user + user_off */
+  int32_t off;                   /* the value: at obj + off */
   uint8_t width;                 /* 1, 2, 4 or 8 bytes */
   uint8_t sign;                  /* 1: sign-extend to 64 bits, 0: zero-extend */
   uint8_t guard_mask;            /* bits of *guard that send the site to the call */
   const volatile uint8_t *guard; /* NULL: no guard */
+  uint32_t elem_size;            /* 0: obj is ptr; else the handle check on r1 */
+  uint32_t max_count;            /* elem_size * max_count must be below 2^31 */
+  int32_t array_off, count_off;  /* the array and its uint32_t count in ptr */
 } pq_bpf_inline;
 
 /* Decides one call site while loading: returns 1 with *out filled when the
- * call with r1 = `r1` may be replaced, 0 to keep the call. `user` is the
- * load's pq_bpf_load_opts.inline_user. */
-typedef int (*pq_bpf_inliner_fn)(void *user, uint64_t r1, pq_bpf_inline *out);
+ * call may be replaced, 0 to keep the call. r[i] is r(i + 1) when bit i of
+ * `known` is set (r1 and r2 are tracked). `user` is the load's
+ * pq_bpf_load_opts.inline_user. */
+typedef int (*pq_bpf_inliner_fn)(void *user, const uint64_t r[2], unsigned known,
+                                 pq_bpf_inline *out);
 
 /* Attaches an inliner to the registered helper `id` (NULL removes it).
  * Errors: INVAL (no such helper). */

@@ -1,10 +1,12 @@
-/* pl_get_cnx read inline by JIT code (plugin/fields_inline.c over
- * pre/jit_inline.c), on a live connection whose fields all hold distinct
- * values: for every connection field, JIT code (inlined where the field is
- * a plain member), the interpreter, a non-constant field id (a call) and
- * the native API agree; a denied field faults the same inlined or not,
- * and reads again once allowed; pluglets of a real bundle read inline and
- * fault with the same message as in the interpreter. */
+/* pl_get_cnx and pl_get_path read inline by JIT code
+ * (plugin/fields_inline.c over pre/jit_inline.c), on a live connection
+ * whose fields all hold distinct values: for every connection field and
+ * every path field of two paths, JIT code (inlined where the field is a
+ * plain member), the interpreter, a non-constant field id (a call) and the
+ * native API agree; a denied field or a bad path handle faults the same
+ * inlined or not, and a field reads again once allowed; pluglets of a
+ * real bundle read inline and fault with the same message as in the
+ * interpreter. */
 #include "pair.h"
 #include "pre_test.h"
 
@@ -17,15 +19,19 @@
 #define PQ_FIXTURE_DIR "tests/plugins"
 #endif
 
-/* Every CNX field id of the list, in order. */
-static size_t all_cnx_fields(uint32_t *out) {
+/* Every field id of object `obj` in the list, in order. */
+static size_t all_fields(unsigned obj, uint32_t *out) {
   size_t n = 0;
-#define PQ_FIELD(obj, name, id, access, type, doc)                                                 \
-  if ((id) >> 8 == PQ_OBJ_CNX)                                                                     \
+#define PQ_FIELD(o, name, id, access, type, doc)                                                   \
+  if ((id) >> 8 == obj)                                                                            \
     out[n++] = (id);
 #include "pquic_fields.def"
 #undef PQ_FIELD
   return n;
+}
+
+static size_t all_cnx_fields(uint32_t *out) {
+  return all_fields(PQ_OBJ_CNX, out);
 }
 
 /* The value C reads for field f, *plain set when it is a plain member. */
@@ -44,8 +50,26 @@ static uint64_t c_value(pq_cnx *c, uint32_t f, int *plain) {
   }
 }
 
-/* Distinct values in every plain member, the sign bit of its width set in
- * every other one. */
+/* The value C reads for path field f of p, *plain set when it is a plain
+ * member. */
+static uint64_t c_path_value(const pq_path *p, uint32_t f, int *plain) {
+  *plain = 1;
+  switch (f) {
+#define X(NAME, member)                                                                            \
+  case PQF_PATH_##NAME:                                                                            \
+    return (uint64_t)p->member;
+    PQ_PL_PATH_MEMBERS(X)
+#undef X
+  default:
+    *plain = 0;
+    assert_int_equal(f, PQF_PATH_REMOTE_PORT); /* the only computed one */
+    return remote_port(p);
+  }
+}
+
+/* Distinct values in every plain member of the connection and its first
+ * two paths (n_paths set to 2), the sign bit of its width set in every
+ * other one. */
 static void scramble(pq_cnx *c) {
   uint64_t i = 0;
 #define X(NAME, member)                                                                            \
@@ -54,6 +78,15 @@ static void scramble(pq_cnx *c) {
       (__typeof__(c->member))(0x9e3779b97f4a7c15ull * i ^ (i & 1 ? 0x8080808080808080ull : 0));
   PQ_PL_CNX_MEMBERS(X)
 #undef X
+  c->n_paths = 2;
+  for (int k = 0; k < 2; k++) {
+#define X(NAME, member)                                                                            \
+  i++;                                                                                             \
+  c->paths[k].member = (__typeof__(c->paths[k].member))(0x9e3779b97f4a7c15ull * i ^                \
+                                                        (i & 1 ? 0x8080808080808080ull : 0));
+    PQ_PL_PATH_MEMBERS(X)
+#undef X
+  }
 }
 
 static struct pquic_plugin plug; /* only its deny bitmap is used */
@@ -102,8 +135,9 @@ static res run(const pq_bpf_prog *p, pq_cnx *cnx, int engine, uint64_t r1) {
   return o;
 }
 
-/* The native API on the same connection. */
-static res native(pq_cnx *cnx, uint32_t f) {
+/* The native API on the same connection: pl_get_cnx(f), or
+ * pl_get_path(h, f) for a path field. */
+static res native(pq_cnx *cnx, uint32_t f, uint64_t h) {
   pq_pl_run r;
   memset(&r, 0, sizeof r);
   r.cnx = cnx;
@@ -111,7 +145,7 @@ static res native(pq_cnx *cnx, uint32_t f) {
   res o;
   memset(&o, 0, sizeof o);
   pq_pl_cur = &r;
-  o.r0 = pl_get_cnx(f);
+  o.r0 = f >> 8 == PQ_OBJ_PATH ? pl_get_path(h, f) : pl_get_cnx(f);
   pq_pl_cur = NULL;
   o.fault = r.fault;
   return o;
@@ -162,13 +196,14 @@ static void every_field_body(pq_cnx *cnx) {
         fail_msg("fields 0x%x and 0x%x both hold 0x%llx", f[k], f[i], (unsigned long long)want);
     seen[i] = want;
     pq_bpf_inline rec;
-    assert_int_equal(pq_pl_inline_get_cnx(&plug, f[i], &rec), plain);
+    uint64_t args[2] = {f[i], 0};
+    assert_int_equal(pq_pl_inline_get_cnx(&plug, args, 1, &rec), plain);
     const pq_bpf_insn byconst[] = {MOV64_IMM(1, (int32_t)f[i]), CALL_HELPER(PQ_PL_HELPER_GET_CNX),
                                    EXIT()};
     pq_bpf_prog *pc = load_raw(byconst, 3);
     assert_int_equal(pq_bpf_prog_helpers_inlined(pc), (size_t)plain);
     res jit = run(pc, cnx, PQ_BPF_ENGINE_JIT, 0), interp = run(pc, cnx, PQ_BPF_ENGINE_INTERP, 0);
-    res call = run(pv, cnx, PQ_BPF_ENGINE_JIT, f[i]), nat = native(cnx, f[i]);
+    res call = run(pv, cnx, PQ_BPF_ENGINE_JIT, f[i]), nat = native(cnx, f[i], 0);
     same(&jit, &interp, "JIT / interpreter", f[i]);
     same(&jit, &call, "constant / variable id", f[i]);
     assert_int_equal(nat.fault, 0);
@@ -203,7 +238,7 @@ static void denied_body(pq_cnx *cnx) {
     assert_int_equal(jit.f.insn, 2);
     assert_int_equal(jit.f.helper, PQ_PL_HELPER_GET_CNX);
     assert_int_equal(jit.f.addr, f[i]);
-    res nat = native(cnx, f[i]);
+    res nat = native(cnx, f[i], 0);
     assert_int_equal(nat.fault, PQUIC_ERR_FIELD_DENIED);
     assert_int_equal(nat.r0, 0);
     /* allowed again: the same code reads inline */
@@ -227,6 +262,62 @@ static void denied_body(pq_cnx *cnx) {
 static void denied_fields(void **state) {
   (void)state;
   with_cnx(denied_body);
+}
+
+/* Every path field through good and bad handles: inline where plain,
+ * always the same as the interpreter and the native API; a bad handle
+ * or a denied field faults the same. */
+static void path_body(pq_cnx *cnx) {
+  uint32_t f[64];
+  size_t n = all_fields(PQ_OBJ_PATH, f);
+  uint64_t base = (uint64_t)(uintptr_t)cnx->paths, sz = sizeof(pq_path);
+  const uint64_t bad[] = {
+      base + 2 * sz, base + PQ_MAX_PATHS * sz, base + 8, base + sz - 1, base - sz, 0, UINT64_MAX};
+  uint64_t seen[2][64];
+  for (size_t i = 0; i < n; i++) {
+    int plain;
+    pq_bpf_inline rec;
+    uint64_t args[2] = {0, f[i]};
+    (void)c_path_value(&cnx->paths[0], f[i], &plain);
+    assert_int_equal(pq_pl_inline_get_path(&plug, args, 2, &rec), plain);
+    const pq_bpf_insn prog[] = {MOV64_IMM(2, (int32_t)f[i]), CALL_HELPER(PQ_PL_HELPER_GET_PATH),
+                                EXIT()};
+    pq_bpf_prog *p = load_raw(prog, 3);
+    assert_int_equal(pq_bpf_prog_helpers_inlined(p), (size_t)plain);
+    for (int k = 0; k < 2; k++) {
+      uint64_t h = base + (uint64_t)k * sz, want = c_path_value(&cnx->paths[k], f[i], &plain);
+      seen[k][i] = want;
+      for (size_t j = 0; plain && j < i; j++)
+        if (seen[k][j] == want)
+          fail_msg("path %d: fields 0x%x and 0x%x both hold 0x%llx", k, f[j], f[i],
+                   (unsigned long long)want);
+      res jit = run(p, cnx, PQ_BPF_ENGINE_JIT, h), interp = run(p, cnx, PQ_BPF_ENGINE_INTERP, h);
+      res nat = native(cnx, f[i], h);
+      same(&jit, &interp, "path", f[i]);
+      if (jit.rc || jit.r0 != want || nat.r0 != want || nat.fault)
+        fail_msg("path %d field 0x%x: JIT %d 0x%llx, native 0x%llx, C 0x%llx", k, f[i], jit.rc,
+                 (unsigned long long)jit.r0, (unsigned long long)nat.r0, (unsigned long long)want);
+    }
+    for (size_t j = 0; j < sizeof bad / sizeof bad[0]; j++) {
+      res jit = run(p, cnx, PQ_BPF_ENGINE_JIT, bad[j]);
+      res interp = run(p, cnx, PQ_BPF_ENGINE_INTERP, bad[j]);
+      same(&jit, &interp, "bad handle", f[i]);
+      assert_int_equal(jit.fault, PQUIC_ERR_PLUGIN_HANDLE);
+      assert_int_equal(native(cnx, f[i], bad[j]).fault, PQUIC_ERR_PLUGIN_HANDLE);
+    }
+    assert_int_equal(pquic_plugin_deny_field(&plug, f[i]), 0);
+    res jit = run(p, cnx, PQ_BPF_ENGINE_JIT, base + sz);
+    res interp = run(p, cnx, PQ_BPF_ENGINE_INTERP, base + sz);
+    same(&jit, &interp, "denied path field", f[i]);
+    assert_int_equal(jit.fault, PQUIC_ERR_FIELD_DENIED);
+    memset(plug.deny, 0, sizeof plug.deny);
+    pq_bpf_prog_del(p);
+  }
+}
+
+static void path_fields(void **state) {
+  (void)state;
+  with_cnx(path_body);
 }
 
 /* ---- pluglets of a bundle (tests/plugins/fixture.c) ---- */
@@ -263,9 +354,9 @@ static void bundle_scenario(int interp, char *reason, size_t len) {
   if (pquic_plugin_load(c.ep, b, blen, &p, err, sizeof err))
     fail_msg("load: %s", err);
   pq_free(b);
-  /* fields: four constant cnx reads; read_loop: one (twice if its loop
-   * is versioned) */
-  assert_true(pq_bpf_prog_helpers_inlined(p->progs[0]) >= (interp ? 0u : 5u));
+  /* fields: four constant cnx reads and two path reads; read_loop: one
+   * (twice if its loop is versioned) */
+  assert_true(pq_bpf_prog_helpers_inlined(p->progs[0]) >= (interp ? 0u : 7u));
   uint64_t now = 1000000;
   pair_connect(&c, &s, now);
   assert_int_equal(pquic_plugin_attach(c.cnx, p, err, sizeof err), 0);
@@ -324,6 +415,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_field),
       cmocka_unit_test(denied_fields),
+      cmocka_unit_test(path_fields),
       cmocka_unit_test(bundle_pluglets),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

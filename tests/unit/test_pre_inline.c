@@ -7,7 +7,14 @@
  * budget is what it was. */
 #include "pre_test.h"
 
-enum { H_GET = 7, NFIELDS = 8, F_NOINLINE = 7 };
+enum { H_GET = 7, H_ELEM = 8, NFIELDS = 8, F_NOINLINE = 7, NELEMS = 3 };
+
+/* 24 bytes: 3 * 2^3, so the handle check's division is not a shift */
+typedef struct elem {
+  uint64_t a;
+  uint32_t b;
+  uint8_t pad[12];
+} elem;
 
 typedef struct obj {
   uint8_t u8;
@@ -17,6 +24,8 @@ typedef struct obj {
   uint32_t u32;
   int32_t s32;
   uint64_t u64;
+  elem elems[NELEMS];
+  uint32_t count; /* elements in use, at most NELEMS */
 } obj;
 
 typedef struct host {
@@ -33,9 +42,19 @@ static const struct {
     {offsetof(obj, u64), 8, 0}, {offsetof(obj, u64), 8, 0}, /* F_NOINLINE: the inliner declines */
 };
 
-static obj the_obj = {0xf1, -3, 0xf2f3, -1234, 0xf4f5f6f7u, -123456789, 0xf8f9fafbfcfdfeffull};
+static obj the_obj = {0xf1,
+                      -3,
+                      0xf2f3,
+                      -1234,
+                      0xf4f5f6f7u,
+                      -123456789,
+                      0xf8f9fafbfcfdfeffull,
+                      {{0x1111111111111111ull, 0x11110000u, {0}},
+                       {0x2222222222222222ull, 0x22220000u, {0}},
+                       {0x3333333333333333ull, 0x33330000u, {0}}},
+                      2};
 static host the_host = {0, &the_obj};
-static uint8_t guard[1];
+static uint8_t guard[2]; /* [0]: get's fields, [1]: elem's */
 static unsigned calls;
 
 static uint64_t value(const obj *o, uint64_t f) {
@@ -70,9 +89,44 @@ static uint64_t h_get(pq_bpf_env *env, uint64_t f, uint64_t b, uint64_t c, uint6
   return value(h->o, f);
 }
 
-static int inline_get(void *user, uint64_t f, pq_bpf_inline *out) {
+/* elem(handle, f): field f (0: a, 1: b) of the element `handle` points
+ * to, among the first count; faults for anything else or when f's bit of
+ * guard[1] is set. */
+static uint64_t h_elem(pq_bpf_env *env, uint64_t hd, uint64_t f, uint64_t c, uint64_t d,
+                       uint64_t e) {
+  (void)c, (void)d, (void)e;
+  calls++;
+  const host *h = pq_bpf_env_user(env);
+  uint64_t base = (uint64_t)(uintptr_t)h->o->elems;
+  if (hd < base || (hd - base) % sizeof(elem) || (hd - base) / sizeof(elem) >= h->o->count ||
+      f > 1 || (guard[1] >> f & 1)) {
+    pq_bpf_env_fault(env, hd);
+    return 0;
+  }
+  const elem *el = (const elem *)(uintptr_t)hd;
+  return f ? el->b : el->a;
+}
+
+static int inline_elem(void *user, const uint64_t r[2], unsigned known, pq_bpf_inline *out) {
+  (void)user;
+  if (!(known & 2) || r[1] > 1)
+    return 0;
+  out->user_off = offsetof(host, o);
+  out->elem_size = sizeof(elem);
+  out->max_count = NELEMS;
+  out->array_off = offsetof(obj, elems);
+  out->count_off = offsetof(obj, count);
+  out->off = r[1] ? offsetof(elem, b) : offsetof(elem, a);
+  out->width = r[1] ? 4 : 8;
+  out->guard = &guard[1];
+  out->guard_mask = (uint8_t)(1u << r[1]);
+  return 1;
+}
+
+static int inline_get(void *user, const uint64_t r[2], unsigned known, pq_bpf_inline *out) {
   assert_ptr_equal(user, &the_host);
-  if (f >= NFIELDS || f == F_NOINLINE)
+  uint64_t f = r[0];
+  if (!(known & 1) || f >= NFIELDS || f == F_NOINLINE)
     return 0;
   out->user_off = offsetof(host, o);
   out->off = field[f].off;
@@ -93,7 +147,10 @@ static pq_bpf_prog *load(const pq_bpf_insn *ins, size_t n, int with_inliner) {
   pq_bpf_helpers *h = pq_bpf_helpers_new();
   assert_non_null(h);
   assert_int_equal(pq_bpf_helpers_add(h, H_GET, "get", h_get), 0);
+  assert_int_equal(pq_bpf_helpers_add(h, H_ELEM, "elem", h_elem), 0);
   if (with_inliner) {
+    assert_int_equal(pq_bpf_helpers_set_inliner(h, H_ELEM, inline_elem), 0);
+    assert_int_equal(pq_bpf_helpers_set_args(h, H_ELEM, 2), 0);
     assert_int_equal(pq_bpf_helpers_set_inliner(h, H_GET, inline_get), 0);
     assert_int_equal(pq_bpf_helpers_set_args(h, H_GET, 1), 0); /* get reads r1 only */
   }
@@ -284,6 +341,49 @@ static void stays_a_call(void **state) {
   }
 }
 
+/* Reads through a handle: valid ones inline, anything else (past the
+ * count, inside an element, before the array, far away) and a set guard
+ * bit through the call, which faults as without inlining. */
+static void handles(void **state) {
+  (void)state;
+  uint64_t base = (uint64_t)(uintptr_t)the_obj.elems;
+  const uint64_t bad[] = {base + 2 * sizeof(elem),
+                          base + 3 * sizeof(elem),
+                          base + 8,
+                          base + 25,
+                          base - sizeof(elem),
+                          base - 1,
+                          0,
+                          UINT64_MAX,
+                          base + (1ull << 32)};
+  for (uint64_t f = 0; f < 2; f++) {
+    const pq_bpf_insn prog[] = {MOV64_IMM(2, (int32_t)f), CALL_HELPER(H_ELEM), EXIT()};
+    pq_bpf_prog *p = load(prog, LEN(prog), 1);
+    assert_int_equal(pq_bpf_prog_helpers_inlined(p), 1);
+    for (uint64_t i = 0; i < 2; i++) {
+      outcome j = both(p, base + i * sizeof(elem), "handle");
+      assert_int_equal(j.rc, 0);
+      assert_int_equal(j.calls, 0);
+      assert_int_equal(j.r0, f ? the_obj.elems[i].b : the_obj.elems[i].a);
+    }
+    for (size_t i = 0; i < LEN(bad); i++) {
+      outcome j = both(p, bad[i], "bad handle");
+      assert_int_equal(j.rc, PQUIC_ERR_HELPER);
+      assert_int_equal(j.fault.addr, bad[i]);
+      assert_int_equal(j.calls, 1);
+    }
+    the_obj.count = 3; /* the count is read at run time */
+    assert_int_equal(both(p, base + 2 * sizeof(elem), "third").calls, 0);
+    the_obj.count = 2;
+    guard[1] = (uint8_t)(1u << f);
+    outcome j = both(p, base, "denied element field");
+    assert_int_equal(j.rc, PQUIC_ERR_HELPER);
+    assert_int_equal(j.calls, 1);
+    guard[1] = 0;
+    pq_bpf_prog_del(p);
+  }
+}
+
 /* A loop of inlined reads: the same sum, no call; and with the same
  * budget the JIT stops where it stops without inlining. */
 static void loop_and_budget(void **state) {
@@ -391,6 +491,7 @@ int main(void) {
       cmocka_unit_test(guard_at_run_time), cmocka_unit_test(stays_a_call),
       cmocka_unit_test(loop_and_budget),   cmocka_unit_test(registry),
       cmocka_unit_test(declared_args),     cmocka_unit_test(random_programs),
+      cmocka_unit_test(handles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
