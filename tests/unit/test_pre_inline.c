@@ -416,9 +416,10 @@ static void loop_and_budget(void **state) {
 }
 
 /* Random straight-line programs with forward jumps mixing reads through
- * constant and computed r1, other registers' writes and uses, under random
- * guard bits: both engines agree (a small differential test of inlining,
- * liveness and the declared argument count). */
+ * constant and computed r1, element reads through good and bad handles,
+ * other registers' writes and uses, under random guard bits: both engines
+ * agree (a small differential test of inlining, liveness and the declared
+ * argument counts). */
 static uint64_t rnd(uint64_t *seed) {
   *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
   return *seed >> 33;
@@ -426,14 +427,15 @@ static uint64_t rnd(uint64_t *seed) {
 
 static void random_programs(void **state) {
   (void)state;
-  uint64_t seed = 0x2545f4914f6cdd1dull;
+  uint64_t seed = 0x2545f4914f6cdd1dull, base = (uint64_t)(uintptr_t)the_obj.elems;
+  const uint64_t handle[] = {base, base + sizeof(elem), base + 2 * sizeof(elem), base + 8, 0};
   for (int n = 0; n < 400; n++) {
-    pq_bpf_insn prog[40];
+    pq_bpf_insn prog[48];
     size_t len = 0, body = 8 + rnd(&seed) % 20;
     while (len < body) {
       int reg = (int)(rnd(&seed) % 10), acc = rnd(&seed) % 2 ? 0 : 6 + (int)(rnd(&seed) % 4);
       int32_t imm = (int32_t)rnd(&seed);
-      switch (rnd(&seed) % 6) {
+      switch (rnd(&seed) % 7) {
       case 0:
       case 1:
         prog[len++] = (pq_bpf_insn)MOV64_IMM(1, (int32_t)((uint32_t)imm % (NFIELDS + 1)));
@@ -449,6 +451,14 @@ static void random_programs(void **state) {
       case 4:
         prog[len++] = (pq_bpf_insn)ALU64_REG(BPF_ADD, acc, reg);
         break;
+      case 5: { /* an element's field, good or bad handle */
+        const pq_bpf_insn ld[] = {LDDW(1, handle[(uint32_t)imm % 5])};
+        prog[len++] = ld[0];
+        prog[len++] = ld[1];
+        prog[len++] = (pq_bpf_insn)MOV64_IMM(2, (int32_t)((uint32_t)imm % 3));
+        prog[len++] = (pq_bpf_insn)CALL_HELPER(H_ELEM);
+        break;
+      }
       default: /* skip ahead at most 3 slots: into the tail at worst */
         prog[len++] = (pq_bpf_insn)JMP_IMM(BPF_JGT, reg, imm & 0xff, (int16_t)(rnd(&seed) % 4));
         break;
@@ -457,14 +467,18 @@ static void random_programs(void **state) {
     for (int r = 1; r <= 9; r++) /* every register's value shows in r0 */
       prog[len++] = (pq_bpf_insn)ALU64_REG(BPF_ADD, 0, r);
     prog[len++] = (pq_bpf_insn)EXIT();
+    for (size_t k = 0; k < len; k++) /* never into an LDDW's second half */
+      if (pq_bpf_is_jump(&prog[k]) && prog[k + prog[k].off].code == BPF_LDDW)
+        prog[k].off++;
     guard[0] = (uint8_t)rnd(&seed);
+    guard[1] = (uint8_t)(rnd(&seed) & rnd(&seed) & 3);
     pq_bpf_prog *p = load(prog, len, 1);
     char what[32];
     snprintf(what, sizeof what, "random program %d", n);
     (void)both(p, rnd(&seed), what);
     pq_bpf_prog_del(p);
   }
-  guard[0] = 0;
+  guard[0] = guard[1] = 0;
 }
 
 /* Registry errors. */
