@@ -23,6 +23,10 @@ typedef struct flow {
   uint32_t *first;  /* first[f]..first[f+1]: calls of function f */
   uint32_t *frames; /* per function */
   uint8_t *color;   /* DFS state per function */
+  uint32_t *sites;  /* local calls, ascending (noted by scan) */
+  uint32_t nsites;
+  uint32_t *hids; /* helper ids at helper calls, in slot order */
+  uint32_t nhids;
   pq_bpf_diag *d;
 } flow;
 
@@ -30,14 +34,20 @@ static uint32_t call_target(const pq_bpf_prog *p, uint32_t pc) {
   return (uint32_t)((int64_t)pc + 1 + p->insns[pc].imm);
 }
 
-/* Marks LDDW halves and function starts; checks fields slot by slot. */
+/* Marks LDDW halves and function starts; checks fields slot by slot;
+ * notes the calls, so that later steps need not look for them. */
 static int scan(flow *fl, const uint32_t *starts, size_t nstarts, const pq_bpf_helpers *h) {
   pq_bpf_prog *p = fl->p;
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     int rc = pq_bpf_verify_insn(p, pc, h, fl->d);
     if (rc)
       return rc;
-    if (p->insns[pc].code == BPF_LDDW)
+    const pq_bpf_insn *in = &p->insns[pc];
+    if (pq_bpf_is_local_call(in))
+      fl->sites[fl->nsites++] = pc;
+    else if (pq_bpf_is_helper_call(in))
+      fl->hids[fl->nhids++] = (uint32_t)in->imm;
+    else if (in->code == BPF_LDDW)
       fl->flags[++pc] |= F_SECOND;
   }
   fl->flags[0] |= F_START;
@@ -47,10 +57,8 @@ static int scan(flow *fl, const uint32_t *starts, size_t nstarts, const pq_bpf_h
                              "function start is not an instruction (rule: call)");
     fl->flags[starts[i]] |= F_START;
   }
-  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
-    if (fl->flags[pc] & F_SECOND || !pq_bpf_is_local_call(&p->insns[pc]))
-      continue;
-    uint32_t t = call_target(p, pc);
+  for (uint32_t i = 0; i < fl->nsites; i++) {
+    uint32_t pc = fl->sites[i], t = call_target(p, pc);
     if (fl->flags[t] & F_SECOND)
       return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
                              "call into the second half of an lddw (rule: lddw)");
@@ -82,12 +90,28 @@ static int build_funcs(flow *fl) {
   return 0;
 }
 
-/* Jumps inside their function; the last slot of a function ends it. */
-static int check_jumps(flow *fl, const pq_bpf_func *fn) {
+/* Which of r6..r9 an instruction may write (bit i: r(6 + i)). */
+static uint8_t callee_saved_write(const pq_bpf_insn *in) {
+  unsigned r = 16, cls = BPF_CLASS(in->code);
+  if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || in->code == BPF_LDDW)
+    r = in->dst;
+  else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
+    r = in->src;
+  return r >= 6 && r <= 9 ? (uint8_t)(1u << (r - 6)) : 0;
+}
+
+/* Jumps inside their function; the last slot of a function ends it. On the
+ * way, which of r6..r9 the function writes (its JIT prologue saves only
+ * those). */
+static int check_jumps(flow *fl, pq_bpf_func *fn) {
   const pq_bpf_prog *p = fl->p;
+  uint8_t writes = 0;
   for (uint32_t pc = fn->start; pc < fn->end; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
-    if (fl->flags[pc] & F_SECOND || !pq_bpf_is_jump(in))
+    if (fl->flags[pc] & F_SECOND)
+      continue;
+    writes |= callee_saved_write(in);
+    if (!pq_bpf_is_jump(in))
       continue;
     int64_t t = pq_bpf_jump_target(in, pc);
     if (t < fn->start || t >= fn->end)
@@ -98,6 +122,7 @@ static int check_jumps(flow *fl, const pq_bpf_func *fn) {
       return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
                              "jump into the second half of an lddw (rule: lddw)");
   }
+  fn->writes = writes;
   uint32_t last = fn->end - 1;
   if (fl->flags[last] & F_SECOND)
     last--;
@@ -139,43 +164,21 @@ static int check_reaches_exit(flow *fl, const pq_bpf_func *fn, uint32_t *work) {
                          "no path of this function reaches exit (rule: exit)");
 }
 
-/* Which of r6..r9 a function writes (its JIT prologue saves only those). */
-static uint8_t callee_saved_writes(const pq_bpf_prog *p, const pq_bpf_func *fn) {
-  uint8_t m = 0;
-  for (uint32_t pc = fn->start; pc < fn->end; pc++) {
-    const pq_bpf_insn *in = &p->insns[pc];
-    unsigned r = 16, cls = BPF_CLASS(in->code);
-    if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || in->code == BPF_LDDW)
-      r = in->dst;
-    else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
-      r = in->src;
-    if (r >= 6 && r <= 9)
-      m |= (uint8_t)(1u << (r - 6));
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
-  return m;
-}
-
 static int collect_calls(flow *fl) {
   pq_bpf_prog *p = fl->p;
   fl->first = pq_scratch_calloc(&fl->tmp, p->nfuncs + 1, sizeof(uint32_t));
   fl->frames = pq_scratch_calloc(&fl->tmp, p->nfuncs, sizeof(uint32_t));
   fl->color = pq_scratch_calloc(&fl->tmp, p->nfuncs, 1);
-  size_t ncalls = 0;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++)
-    ncalls += !(fl->flags[pc] & F_SECOND) && pq_bpf_is_local_call(&p->insns[pc]);
-  fl->calls = pq_scratch_calloc(&fl->tmp, ncalls, sizeof(uint32_t));
-  if (!fl->first || !fl->frames || !fl->color || !fl->calls)
+  if (!fl->first || !fl->frames || !fl->color)
     return PQUIC_ERR_NOMEM;
-  size_t k = 0;
+  fl->calls = fl->sites; /* ascending: already grouped by function */
+  uint32_t k = 0;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
-    fl->first[f] = (uint32_t)k;
-    for (uint32_t pc = p->funcs[f].start; pc < p->funcs[f].end; pc++)
-      if (!(fl->flags[pc] & F_SECOND) && pq_bpf_is_local_call(&p->insns[pc]))
-        fl->calls[k++] = pc;
+    fl->first[f] = k;
+    while (k < fl->nsites && fl->sites[k] < p->funcs[f].end)
+      k++;
   }
-  fl->first[p->nfuncs] = (uint32_t)k;
+  fl->first[p->nfuncs] = k;
   return 0;
 }
 
@@ -264,17 +267,12 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 /* The distinct helper ids called, ascending. */
-static int record_helpers(pq_bpf_prog *p, const uint8_t *flags) {
-  size_t n = 0;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++)
-    n += !(flags[pc] & F_SECOND) && pq_bpf_is_helper_call(&p->insns[pc]);
+static int record_helpers(pq_bpf_prog *p, const flow *fl) {
+  size_t n = fl->nhids;
   p->helpers_used = pq_calloc(n ? n : 1, sizeof(uint32_t));
   if (!p->helpers_used)
     return PQUIC_ERR_NOMEM;
-  n = 0;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++)
-    if (!(flags[pc] & F_SECOND) && pq_bpf_is_helper_call(&p->insns[pc]))
-      p->helpers_used[n++] = (uint32_t)p->insns[pc].imm;
+  memcpy(p->helpers_used, fl->hids, n * sizeof(uint32_t));
   qsort(p->helpers_used, n, sizeof(uint32_t), cmp_u32);
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
@@ -298,9 +296,7 @@ static int verify_flow(flow *fl, const uint32_t *starts, size_t nstarts, const p
     rc = check_reaches_exit(fl, &p->funcs[f], work);
   if (!rc)
     rc = check_calls(fl);
-  for (uint32_t f = 0; !rc && f < p->nfuncs; f++)
-    p->funcs[f].writes = callee_saved_writes(p, &p->funcs[f]);
-  return rc ? rc : record_helpers(p, fl->flags);
+  return rc ? rc : record_helpers(p, fl);
 }
 
 int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const pq_bpf_helpers *h,
@@ -316,7 +312,10 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
   fl.d = d;
   pq_scratch_init(&fl.tmp);
   fl.flags = pq_scratch_calloc(&fl.tmp, p->ninsns, 1);
-  int rc = fl.flags ? verify_flow(&fl, starts, nstarts, h) : PQUIC_ERR_NOMEM;
+  fl.sites = pq_scratch_calloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
+  fl.hids = pq_scratch_calloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
+  int rc = fl.flags && fl.sites && fl.hids ? verify_flow(&fl, starts, nstarts, h)
+                                           : PQUIC_ERR_NOMEM;
   pq_scratch_free(&fl.tmp);
   return rc;
 }
