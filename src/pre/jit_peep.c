@@ -96,7 +96,7 @@ static int complete(const lanes *r, int loads, int *width, int *be, int *off) {
   return -1;
 }
 
-static int try_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+__attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *ins = c->p->insns, *first = &ins[pc];
   if (first->code != (BPF_LDX | BPF_MEM | BPF_B) || c->slow || !c->live)
     return 0;
@@ -301,12 +301,20 @@ static int try_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
 
 uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
                          int (*compare)(jit_comp *, const pq_bpf_insn *)) {
-  int n = try_combine(c, f, pc);
-  if (!n)
-    n = try_address(c, f, pc);
-  if (!n)
-    n = try_select(c, f, pc, compare);
-  return (uint32_t)n;
+  /* each starts with one kind of instruction: most instructions need none
+   * (and none of their set-up) */
+  switch (c->p->insns[pc].code) {
+  case BPF_LDX | BPF_MEM | BPF_B:
+    return (uint32_t)try_combine(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_X:
+  case BPF_LDDW:
+    return (uint32_t)try_address(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_K:
+  case BPF_ALU | BPF_MOV | BPF_K:
+    return (uint32_t)try_select(c, f, pc, compare);
+  default:
+    return 0;
+  }
 }
 
 #endif
