@@ -53,7 +53,9 @@ typedef struct lc {
   uint8_t *seen;
   uint32_t *body; /* blocks of the loop being analysed, in reverse postorder */
   uint32_t nbody;
-  lacc *acc; /* its accesses (collect) */
+  lacc *acc;     /* its hoistable accesses, noted by run_block (nacc) */
+  uint32_t nacc;
+  pq_lform *xf; /* per block: the forms its ending jump compares (2 each) */
 } lc;
 
 /* ---- linear forms ---- */
@@ -337,20 +339,39 @@ static int flow(lc *c, uint32_t k, const pq_lform *s) {
   return changed;
 }
 
+static int hoistable(const pq_bpf_insn *in) {
+  uint8_t cls = BPF_CLASS(in->code);
+  if (cls != BPF_LDX && cls != BPF_ST && !(cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM))
+    return 0;
+  unsigned base = cls == BPF_LDX ? in->src : in->dst;
+  return base != 10 && !(in->pad & PQ_INSN_SAFE);
+}
+
 /* Runs block k from its entry state; s ends as the state at its last
- * instruction (jumps change no register). */
-static void run_block(const lc *c, uint32_t k, pq_lform *s) {
+ * instruction (jumps change no register). Notes the block's hoistable
+ * accesses with their base's form (c->acc) and, when it ends with a jump,
+ * the forms the jump compares (c->xf), for collect(). */
+static void run_block(lc *c, uint32_t k, pq_lform *s) {
   memcpy(s, &c->st[(size_t)k * 11], 11 * sizeof(pq_lform));
   for (uint32_t pc = c->b[k].start; pc < c->b[k].end; pc++) {
     const pq_bpf_insn *in = &c->p->insns[pc];
+    if (hoistable(in))
+      c->acc[c->nacc++] = (lacc){pc, 0, 0, s[BPF_CLASS(in->code) == BPF_LDX ? in->src : in->dst]};
     lf_transfer(s, in);
     if (in->code == BPF_LDDW)
       pc++;
   }
+  const pq_bpf_insn *j = &c->p->insns[c->b[k].end - 1];
+  if (pq_bpf_is_jump(j)) {
+    c->xf[2 * k] = s[j->dst];
+    c->xf[2 * k + 1] = s[j->src & 0xf];
+  }
 }
 
 /* Forms to a fixpoint over the body; `latch` gets the join of the states
- * on the back edges. Returns 0, or 1 when the forms did not settle. */
+ * on the back edges. Returns 0, or 1 when the forms did not settle. The
+ * last round, which changed nothing, ran every block from its final entry
+ * state: what it noted is what collect() needs. */
 static int solve(lc *c, uint32_t h, pq_lform *latch) {
   for (uint32_t i = 0; i < c->nbody; i++)
     c->seen[c->body[i]] = 0;
@@ -361,6 +382,7 @@ static int solve(lc *c, uint32_t h, pq_lform *latch) {
   int have_latch = 0;
   for (int round = 0; round < 24; round++) {
     int changed = 0, retreat = 0;
+    c->nacc = 0;
     for (uint32_t i = 0; i < c->nbody; i++) {
       uint32_t k = c->body[i];
       if (!c->seen[k])
@@ -480,7 +502,7 @@ static int relation(uint8_t op, int taken_stays, int v_is_dst, int *rel, int *ad
 
 /* An exit test at the conditional jump ending block k: the iterations are
  * bounded when every iteration that loops again passed it. */
-static void exit_test(const lc *c, uint32_t k, const pq_lform *s, const ivinfo *iv,
+static void exit_test(const lc *c, uint32_t k, const pq_lform *x, const ivinfo *iv,
                       const uint32_t *latches, uint32_t nlatch, uint32_t h, pq_loop *L) {
   const pq_cfg_block *bk = &c->b[k];
   if (L->bounded || bk->nsucc != 2)
@@ -495,8 +517,8 @@ static void exit_test(const lc *c, uint32_t k, const pq_lform *s, const ivinfo *
   for (uint32_t i = 0; i < nlatch; i++)
     if (!dominates(c, k, latches[i]))
       return;
-  pq_lform dv = s[in->dst];
-  pq_lform sv = BPF_SRC(in->code) == BPF_X ? s[in->src] : lf_const((int64_t)in->imm);
+  pq_lform dv = x[0]; /* the forms run_block noted */
+  pq_lform sv = BPF_SRC(in->code) == BPF_X ? x[1] : lf_const((int64_t)in->imm);
   for (int v_is_dst = 1; v_is_dst >= 0; v_is_dst--) {
     const pq_lform *v = v_is_dst ? &dv : &sv, *m = v_is_dst ? &sv : &dv;
     int ok_m, ok_v;
@@ -552,41 +574,24 @@ static int add_access(pq_loop *L, const pq_lform *base, int64_t step, const pq_b
   return 1;
 }
 
-static int hoistable(const pq_bpf_insn *in) {
-  uint8_t cls = BPF_CLASS(in->code);
-  if (cls != BPF_LDX && cls != BPF_ST && !(cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM))
-    return 0;
-  unsigned base = cls == BPF_LDX ? in->src : in->dst;
-  return base != 10 && !(in->pad & PQ_INSN_SAFE);
-}
-
-/* One pass over the settled forms: the exit tests at the blocks' ends and
- * the accesses that could be hoisted; then, once it is known whether the
- * iterations are bounded, the accesses in order. Returns the number of
- * accesses in c->acc; those hoisted have `hoist` set. */
+/* From what the last round of solve() noted: the exit tests, and the
+ * accesses whose addresses move by a constant step; then, once it is known
+ * whether the iterations are bounded, which are hoisted, in order. Returns
+ * the number of accesses kept in c->acc; those hoisted have `hoist` set. */
 static uint32_t collect(lc *c, uint32_t h, const ivinfo *iv, const uint32_t *latches,
                         uint32_t nlatch, pq_loop *L) {
-  pq_lform s[11];
   uint32_t n = 0;
+  for (uint32_t i = 0; i < c->nacc; i++) {
+    lacc a = c->acc[i];
+    int ok;
+    a.step = form_step(&a.base, iv, &ok);
+    if (ok)
+      c->acc[n++] = a;
+  }
   for (uint32_t i = 0; i < c->nbody; i++) {
     uint32_t k = c->body[i];
-    if (!c->seen[k])
-      continue;
-    memcpy(s, &c->st[(size_t)k * 11], sizeof(s));
-    for (uint32_t pc = c->b[k].start; pc < c->b[k].end; pc++) {
-      const pq_bpf_insn *in = &c->p->insns[pc];
-      if (hoistable(in)) {
-        const pq_lform *base = &s[BPF_CLASS(in->code) == BPF_LDX ? in->src : in->dst];
-        int ok;
-        int64_t step = form_step(base, iv, &ok);
-        if (ok)
-          c->acc[n++] = (lacc){pc, 0, step, *base};
-      }
-      lf_transfer(s, in);
-      if (in->code == BPF_LDDW)
-        pc++;
-    }
-    exit_test(c, k, s, iv, latches, nlatch, h, L);
+    if (c->seen[k])
+      exit_test(c, k, &c->xf[2 * k], iv, latches, nlatch, h, L);
   }
   for (uint32_t i = 0; i < n; i++) {
     lacc *a = &c->acc[i];
@@ -734,8 +739,10 @@ static int do_func(lc *c) {
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
   uint8_t *edge = pq_scratch_calloc(t, nb, 1);
   c->acc = pq_scratch_calloc(t, len, sizeof(lacc));
+  c->xf = pq_scratch_calloc(t, 2 * (size_t)nb, sizeof(pq_lform));
   if (!c->rpo || !c->order || !c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr ||
-      !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !c->acc)
+      !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !c->acc ||
+      !c->xf)
     return rc;
   order_blocks(c, stk, edge);
   if (build_preds(c))
