@@ -80,13 +80,19 @@ static void shape(lanes *v) {
   v->be = (uint8_t)big;
 }
 
+/* 1 when v's lanes form one whole 2-, 4- or 8-byte field. */
+static int whole(const lanes *v) {
+  return (v->k == 2 || v->k == 4 || v->k == 8) && (v->le || v->be);
+}
+
 /* The register holding all `loads` bytes as one little- or big-endian
- * field, or -1. */
-static int complete(const lanes *r, int loads, int *width, int *be, int *off) {
-  for (int d = 0; d < 11; d++) {
+ * field, or -1; `fields`: the registers whole() holds for. */
+static int complete(const lanes *r, unsigned fields, int loads, int *width, int *be, int *off) {
+  for (; fields; fields &= fields - 1) {
+    int d = __builtin_ctz(fields);
     const lanes *v = &r[d];
     int k = v->k;
-    if (!v->tracked || k != loads || (k != 2 && k != 4 && k != 8) || (!v->le && !v->be))
+    if (!v->tracked || k != loads)
       continue;
     *width = k;
     *be = !v->le;
@@ -105,6 +111,7 @@ __attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func 
   for (int i = 0; i < 11; i++)
     r[i].tracked = 0;
   uint16_t written = 0;
+  unsigned fields = 0; /* registers holding a whole field (whole()) */
   int best_n = 0, best_reg = -1, best_w = 0, best_be = 0, best_off = 0;
   for (uint32_t k = 0; k < WINDOW && pc + k < f->end; k++) {
     uint32_t s = pc + k;
@@ -151,10 +158,14 @@ __attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func 
       break;
     }
     shape(d);
+    if (whole(d))
+      fields |= 1u << in->dst;
+    else
+      fields &= ~(1u << in->dst);
     if (in->dst == base)
       base_ok = 0;
     written |= (uint16_t)(1u << in->dst);
-    int w, be, off, reg = complete(r, loads, &w, &be, &off);
+    int w, be, off, reg = complete(r, fields, loads, &w, &be, &off);
     if (reg >= 0) {
       best_n = (int)k + 1;
       best_reg = reg;
