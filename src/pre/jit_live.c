@@ -150,7 +150,7 @@ int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   c->live = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint16_t));
   uint8_t *called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
-  uint32_t *ud = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint32_t));
+  uint32_t *ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
   uint16_t *blk = pq_scratch_calloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
   if (!c->live || !called || !ud || !blk)
     return PQUIC_ERR_NOMEM;

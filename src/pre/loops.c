@@ -688,17 +688,19 @@ static uint32_t body_of(lc *c, uint32_t h, uint32_t stampv, uint32_t *stk) {
   if (!sp)
     return 0;
   c->stamp[h] = stampv;
+  uint32_t last = c->rpo[h]; /* the body lies in [rpo[h], last]: h dominates it */
   while (sp) {
     uint32_t x = stk[--sp];
     if (c->stamp[x] == stampv)
       continue;
     c->stamp[x] = stampv;
+    last = c->rpo[x] > last ? c->rpo[x] : last;
     for (uint32_t j = c->pfirst[x]; j < c->pfirst[x + 1]; j++)
       if (c->stamp[c->pred[j]] != stampv)
         stk[sp++] = c->pred[j];
   }
   c->nbody = 0;
-  for (uint32_t i = 0; i < c->nreach; i++)
+  for (uint32_t i = c->rpo[h]; i <= last; i++)
     if (c->stamp[c->order[i]] == stampv)
       c->body[c->nbody++] = c->order[i];
   return c->nbody;
@@ -735,11 +737,11 @@ static int do_func(lc *c) {
   c->hsize = pq_scratch_calloc(t, nb, sizeof(uint32_t));
   c->body = pq_scratch_calloc(t, nb, sizeof(uint32_t));
   c->seen = pq_scratch_calloc(t, nb, 1);
-  c->st = pq_scratch_calloc(t, (size_t)nb * 11, sizeof(pq_lform));
+  c->st = pq_scratch_alloc(t, (size_t)nb * 11, sizeof(pq_lform)); /* written by flow() first */
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
   uint8_t *edge = pq_scratch_calloc(t, nb, 1);
-  c->acc = pq_scratch_calloc(t, len, sizeof(lacc));
-  c->xf = pq_scratch_calloc(t, 2 * (size_t)nb, sizeof(pq_lform));
+  c->acc = pq_scratch_alloc(t, len, sizeof(lacc)); /* written before read: */
+  c->xf = pq_scratch_alloc(t, 2 * (size_t)nb, sizeof(pq_lform));
   if (!c->rpo || !c->order || !c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr ||
       !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !c->acc ||
       !c->xf)

@@ -32,7 +32,7 @@ static int grow(pq_scratch *s, size_t bytes) {
   return 0;
 }
 
-void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size) {
+void *pq_scratch_alloc(pq_scratch *s, size_t n, size_t size) {
   if (size && n > (SIZE_MAX - ALIGN) / size)
     return NULL;
   size_t bytes = (n * size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
@@ -40,7 +40,13 @@ void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size) {
     return NULL;
   void *p = s->cur;
   s->cur += bytes;
-  memset(p, 0, bytes);
+  return p;
+}
+
+void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size) {
+  void *p = pq_scratch_alloc(s, n, size);
+  if (p)
+    memset(p, 0, ((n * size + ALIGN - 1) & ~(size_t)(ALIGN - 1)));
   return p;
 }
 

@@ -29,6 +29,8 @@ void pq_scratch_init(pq_scratch *s);
 /* n * size zeroed bytes, 16-byte aligned; NULL on NOMEM or overflow.
  * n == 0 gives a valid (empty) pointer. */
 void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size);
+/* The same, not zeroed: for arrays written before they are read. */
+void *pq_scratch_alloc(pq_scratch *s, size_t n, size_t size);
 
 pq_scratch_mark pq_scratch_save(const pq_scratch *s);
 /* Releases everything allocated since m was saved. */

@@ -312,8 +312,8 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
   fl.d = d;
   pq_scratch_init(&fl.tmp);
   fl.flags = pq_scratch_calloc(&fl.tmp, p->ninsns, 1);
-  fl.sites = pq_scratch_calloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
-  fl.hids = pq_scratch_calloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
+  fl.sites = pq_scratch_alloc(&fl.tmp, p->ninsns, sizeof(uint32_t)); /* filled by scan */
+  fl.hids = pq_scratch_alloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
   int rc = fl.flags && fl.sites && fl.hids ? verify_flow(&fl, starts, nstarts, h)
                                            : PQUIC_ERR_NOMEM;
   pq_scratch_free(&fl.tmp);
