@@ -117,7 +117,10 @@ static inline int pl_failed(uint64_t v) {
 /* Connection and object fields. The connection handle is implicit. Getters
  * return the value; setters return 0. A handle must be one the running
  * operation lent (its inputs, or a handle read from a field) or, for
- * streams, PL_STREAM_ID(id). Setters refuse observers. */
+ * streams, PL_STREAM_ID(id). Setters refuse observers. pl_get_cnx and
+ * pl_get_path with a PQF_ constant as the field cost a few loads in JIT
+ * code (no call) for most fields; a field id computed at run time costs a
+ * call. */
 uint64_t pl_get_cnx(uint64_t field);
 uint64_t pl_set_cnx(uint64_t field, uint64_t value);
 uint64_t pl_get_path(uint64_t path, uint64_t field);
