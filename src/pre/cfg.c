@@ -1,5 +1,51 @@
-/* Basic blocks (see cfg.h): leaders in one pass, blocks in a second. */
+/* Basic blocks (see cfg.h): leaders in one pass, blocks in a second, then
+ * a depth-first walk of each function. */
 #include "pre/cfg.h"
+
+#include <string.h>
+
+static int walk(const pq_bpf_prog *p, pq_scratch *tmp, pq_cfg *g) {
+  uint32_t nb = g->first[p->nfuncs];
+  g->rpo = pq_scratch_alloc(tmp, nb, sizeof(uint32_t));
+  g->order = pq_scratch_alloc(tmp, nb, sizeof(uint32_t));
+  g->nreach = pq_scratch_alloc(tmp, p->nfuncs, sizeof(uint32_t));
+  uint8_t *state = pq_scratch_calloc(tmp, nb, 1); /* 0 new, 1 on the stack, 2 done */
+  uint8_t *edge = pq_scratch_calloc(tmp, nb, 1);  /* successors already walked */
+  uint32_t *stk = pq_scratch_alloc(tmp, nb, sizeof(uint32_t));
+  if (!g->rpo || !g->order || !g->nreach || !state || !edge || !stk)
+    return PQUIC_ERR_NOMEM;
+  for (uint32_t f = 0; f < p->nfuncs; f++) {
+    uint32_t base = g->first[f], n = g->first[f + 1] - base, post = n;
+    uint32_t *order = g->order + base;
+    size_t sp = 0;
+    stk[sp++] = 0;
+    state[base] = 1;
+    while (sp) {
+      uint32_t k = stk[sp - 1];
+      pq_cfg_block *x = &g->b[base + k];
+      if (edge[base + k] < x->nsucc) {
+        uint32_t j = edge[base + k]++, t = x->succ[j];
+        if (state[base + t] == 1) {
+          x->back |= (uint8_t)(1u << j);
+        } else if (state[base + t] == 0) {
+          state[base + t] = 1;
+          stk[sp++] = t;
+        }
+        continue;
+      }
+      state[base + k] = 2;
+      sp--;
+      order[--post] = k; /* postorder from the end: reverse postorder */
+    }
+    g->nreach[f] = n - post;
+    memmove(order, order + post, (n - post) * sizeof(uint32_t));
+    for (uint32_t k = 0; k < n; k++)
+      g->rpo[base + k] = UINT32_MAX;
+    for (uint32_t i = 0; i < n - post; i++)
+      g->rpo[base + order[i]] = i;
+  }
+  return 0;
+}
 
 int pq_cfg_build(const pq_bpf_prog *p, pq_scratch *tmp, pq_cfg *g) {
   const pq_bpf_insn *ins = p->insns;
@@ -62,5 +108,5 @@ int pq_cfg_build(const pq_bpf_prog *p, pq_scratch *tmp, pq_cfg *g) {
     }
   }
   g->first[p->nfuncs] = k;
-  return 0;
+  return walk(p, tmp, g);
 }

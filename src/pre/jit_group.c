@@ -16,48 +16,6 @@
 #define MAX_SPAN 24 /* slots a group may span */
 #define MAX_HULL 8  /* bytes its hull may cover */
 
-/* Iterative depth-first walk over each function's blocks from its start,
- * successors in order (jump target first: the edges an instruction-wise
- * walk would take); an edge to a block still on the walk's stack closes a
- * loop. */
-static int mark_back_edges(jit_comp *c) {
-  const pq_bpf_prog *p = c->p;
-  const pq_cfg *g = &c->cfg;
-  uint32_t nb = g->first[p->nfuncs];
-  uint8_t *state = pq_scratch_calloc(&c->tmp, nb, 1); /* 0 new, 1 on the stack, 2 done */
-  uint32_t *stk = pq_scratch_calloc(&c->tmp, nb, sizeof(uint32_t));
-  uint8_t *edge = pq_scratch_calloc(&c->tmp, nb, 1); /* successors already walked */
-  if (!state || !stk || !edge)
-    return PQUIC_ERR_NOMEM;
-  for (uint32_t f = 0; f < p->nfuncs; f++) {
-    uint32_t base = g->first[f];
-    size_t sp = 0;
-    stk[sp++] = base;
-    state[base] = 1;
-    while (sp) {
-      uint32_t b = stk[sp - 1];
-      const pq_cfg_block *x = &g->b[b];
-      if (edge[b] >= x->nsucc) {
-        state[b] = 2;
-        sp--;
-        continue;
-      }
-      int k = edge[b]++;
-      uint32_t t = base + x->succ[k];
-      if (state[t] == 1) {
-        const pq_bpf_insn *in = &p->insns[x->last];
-        c->back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2 ? BACK_TAKEN
-                                      : pq_bpf_is_ja(in)      ? BACK_TAKEN
-                                                              : BACK_FALL);
-      } else if (state[t] == 0) {
-        state[t] = 1;
-        stk[sp++] = t;
-      }
-    }
-  }
-  return 0;
-}
-
 int pq_jit_groups_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   const pq_cfg *g = &c->cfg;
@@ -66,10 +24,17 @@ int pq_jit_groups_init(jit_comp *c) {
   c->back = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   if (!c->grouped || !c->target || !c->back)
     return PQUIC_ERR_NOMEM;
-  for (uint32_t b = 0; b < g->first[p->nfuncs]; b++)
-    if (g->b[b].target)
-      c->target[g->b[b].start] = 1;
-  return mark_back_edges(c);
+  for (uint32_t b = 0; b < g->first[p->nfuncs]; b++) {
+    const pq_cfg_block *x = &g->b[b];
+    if (x->target)
+      c->target[x->start] = 1;
+    for (uint32_t k = 0; k < x->nsucc; k++) /* the edges that close a loop (cfg.h) */
+      if (x->back & (1u << k))
+        c->back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2            ? BACK_TAKEN
+                                      : pq_bpf_is_ja(&p->insns[x->last]) ? BACK_TAKEN
+                                                                         : BACK_FALL);
+  }
+  return 0;
 }
 
 /* The base register of a plain (non-atomic) access, or -1. */

@@ -39,8 +39,8 @@ typedef struct lc {
   const pq_cfg *g;
   const pq_cfg_block *b; /* the function's blocks (g) */
   uint32_t nb;
-  uint32_t *rpo;   /* block -> position in reverse postorder, NONE if unreachable */
-  uint32_t *order; /* position -> block */
+  const uint32_t *rpo;   /* block -> position in reverse postorder, NONE if unreachable */
+  const uint32_t *order; /* position -> block */
   uint32_t nreach;
   uint32_t *idom;
   uint32_t *pfirst, *pred; /* predecessors (reachable), CSR */
@@ -53,7 +53,7 @@ typedef struct lc {
   uint8_t *seen;
   uint32_t *body; /* blocks of the loop being analysed, in reverse postorder */
   uint32_t nbody;
-  lacc *acc;     /* its hoistable accesses, noted by run_block (nacc) */
+  lacc *acc; /* its hoistable accesses, noted by run_block (nacc) */
   uint32_t nacc;
   pq_lform *xf; /* per block: the forms its ending jump compares (2 each) */
 } lc;
@@ -220,35 +220,6 @@ static void lf_transfer(pq_lform *s, const pq_bpf_insn *in) {
 }
 
 /* ---- blocks, order, dominators ---- */
-
-/* Reverse postorder of the reachable blocks (iterative depth-first walk). */
-static void order_blocks(lc *c, uint32_t *stk, uint8_t *edge) {
-  uint32_t post = c->nb;
-  for (uint32_t k = 0; k < c->nb; k++)
-    c->rpo[k] = NONE;
-  size_t sp = 0;
-  stk[sp++] = 0;
-  c->rpo[0] = 0; /* visited; renumbered below */
-  uint32_t npost = 0;
-  while (sp) {
-    uint32_t k = stk[sp - 1];
-    if (edge[k] < c->b[k].nsucc) {
-      uint32_t s = c->b[k].succ[edge[k]++];
-      if (c->rpo[s] == NONE) {
-        c->rpo[s] = 0;
-        stk[sp++] = s;
-      }
-      continue;
-    }
-    sp--;
-    c->order[--post] = k; /* postorder from the end: reverse postorder */
-    npost++;
-  }
-  c->nreach = npost;
-  memmove(c->order, c->order + post, npost * sizeof(uint32_t));
-  for (uint32_t i = 0; i < npost; i++)
-    c->rpo[c->order[i]] = i;
-}
 
 static int build_preds(lc *c) {
   uint32_t n = 0;
@@ -727,8 +698,6 @@ static int do_func(lc *c) {
   c->b = &c->g->b[c->g->first[c->fi]];
   c->nb = c->g->first[c->fi + 1] - c->g->first[c->fi];
   uint32_t nb = c->nb;
-  c->rpo = pq_scratch_calloc(t, nb, sizeof(uint32_t));
-  c->order = pq_scratch_calloc(t, nb, sizeof(uint32_t));
   c->idom = pq_scratch_calloc(t, nb, sizeof(uint32_t));
   c->pfirst = pq_scratch_calloc(t, nb + 1, sizeof(uint32_t));
   c->stamp = pq_scratch_calloc(t, nb, sizeof(uint32_t));
@@ -739,14 +708,14 @@ static int do_func(lc *c) {
   c->seen = pq_scratch_calloc(t, nb, 1);
   c->st = pq_scratch_alloc(t, (size_t)nb * 11, sizeof(pq_lform)); /* written by flow() first */
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
-  uint8_t *edge = pq_scratch_calloc(t, nb, 1);
-  c->acc = pq_scratch_alloc(t, len, sizeof(lacc)); /* written before read: */
+  c->acc = pq_scratch_alloc(t, len, sizeof(lacc)); /* written before read */
   c->xf = pq_scratch_alloc(t, 2 * (size_t)nb, sizeof(pq_lform));
-  if (!c->rpo || !c->order || !c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr ||
-      !c->hsize || !c->body || !c->seen || !c->st || !stk || !edge || !c->acc ||
-      !c->xf)
+  if (!c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr || !c->hsize || !c->body ||
+      !c->seen || !c->st || !stk || !c->acc || !c->xf)
     return rc;
-  order_blocks(c, stk, edge);
+  c->rpo = c->g->rpo + c->g->first[c->fi]; /* the walk cfg.c made */
+  c->order = c->g->order + c->g->first[c->fi];
+  c->nreach = c->g->nreach[c->fi];
   if (build_preds(c))
     return rc;
   dominators(c);

@@ -17,7 +17,7 @@ enum { F_SECOND = 1, F_START = 2, F_SEEN = 4 };
 
 typedef struct flow {
   pq_bpf_prog *p;
-  pq_scratch tmp; /* the arrays below */
+  pq_scratch tmp;   /* the arrays below */
   uint8_t *flags;   /* per slot */
   uint32_t *calls;  /* call slots grouped by function (CSR) */
   uint32_t *first;  /* first[f]..first[f+1]: calls of function f */
@@ -314,8 +314,7 @@ int pq_bpf_verify(pq_bpf_prog *p, const uint32_t *starts, size_t nstarts, const 
   fl.flags = pq_scratch_calloc(&fl.tmp, p->ninsns, 1);
   fl.sites = pq_scratch_alloc(&fl.tmp, p->ninsns, sizeof(uint32_t)); /* filled by scan */
   fl.hids = pq_scratch_alloc(&fl.tmp, p->ninsns, sizeof(uint32_t));
-  int rc = fl.flags && fl.sites && fl.hids ? verify_flow(&fl, starts, nstarts, h)
-                                           : PQUIC_ERR_NOMEM;
+  int rc = fl.flags && fl.sites && fl.hids ? verify_flow(&fl, starts, nstarts, h) : PQUIC_ERR_NOMEM;
   pq_scratch_free(&fl.tmp);
   return rc;
 }
