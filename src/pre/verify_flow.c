@@ -140,24 +140,25 @@ static int check_reaches_exit(flow *fl, const pq_bpf_func *fn, uint32_t *work) {
   work[top++] = fn->start;
   fl->flags[fn->start] |= F_SEEN;
   while (top) {
-    uint32_t pc = work[--top];
-    const pq_bpf_insn *in = &p->insns[pc];
-    if (in->code == (BPF_JMP | BPF_EXIT))
-      return 0;
-    uint32_t next[2];
-    int nn = 0;
-    if (pq_bpf_is_jump(in)) {
-      next[nn++] = (uint32_t)pq_bpf_jump_target(in, pc);
-      if (!pq_bpf_is_ja(in))
-        next[nn++] = pc + 1;
-    } else {
-      next[nn++] = pc + (in->code == BPF_LDDW ? 2 : 1);
-    }
-    for (int i = 0; i < nn; i++) {
-      if (next[i] < fn->end && !(fl->flags[next[i]] & F_SEEN)) {
-        fl->flags[next[i]] |= F_SEEN;
-        work[top++] = next[i];
+    /* straight on from a slot taken off the stack; jump targets go on it */
+    for (uint32_t pc = work[--top];;) {
+      const pq_bpf_insn *in = &p->insns[pc];
+      if (in->code == (BPF_JMP | BPF_EXIT))
+        return 0;
+      uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+      if (pq_bpf_is_jump(in)) {
+        uint32_t t = (uint32_t)pq_bpf_jump_target(in, pc);
+        if (t < fn->end && !(fl->flags[t] & F_SEEN)) {
+          fl->flags[t] |= F_SEEN;
+          work[top++] = t;
+        }
+        if (pq_bpf_is_ja(in))
+          break;
       }
+      if (next >= fn->end || (fl->flags[next] & F_SEEN))
+        break;
+      fl->flags[next] |= F_SEEN;
+      pc = next;
     }
   }
   return pq_bpf_diag_set(fl->d, (int)fn->start, PQUIC_ERR_VERIFY,
