@@ -254,11 +254,30 @@ static uint32_t intersect(const lc *c, uint32_t x, uint32_t y) {
   return x;
 }
 
+/* 1 when block x dominates block y (both reachable). */
+static int dominates(const lc *c, uint32_t x, uint32_t y) {
+  while (c->rpo[y] > c->rpo[x])
+    y = c->idom[y];
+  return x == y;
+}
+
+/* 1 when every edge to a block no later in reverse postorder goes to a
+ * block that dominates its source (the graph is reducible). */
+static int reducible(const lc *c) {
+  for (uint32_t i = 0; i < c->nreach; i++) {
+    uint32_t k = c->order[i];
+    for (uint32_t j = c->pfirst[k]; j < c->pfirst[k + 1]; j++)
+      if (c->rpo[c->pred[j]] >= i && !dominates(c, k, c->pred[j]))
+        return 0;
+  }
+  return 1;
+}
+
 static void dominators(lc *c) {
   for (uint32_t k = 0; k < c->nb; k++)
     c->idom[k] = NONE;
   c->idom[c->order[0]] = c->order[0];
-  for (int changed = 1; changed;) {
+  for (int changed = 1, round = 0; changed; round++) {
     changed = 0;
     for (uint32_t i = 1; i < c->nreach; i++) {
       uint32_t k = c->order[i], nd = NONE;
@@ -273,14 +292,13 @@ static void dominators(lc *c) {
         changed = 1;
       }
     }
+    /* The first round saw only the edges from earlier blocks. When every
+     * other edge goes to a block that dominates its source, adding them
+     * changes no dominator (a path through one contains a shorter path
+     * without it): the confirming round is skipped. */
+    if (round == 0 && changed && reducible(c))
+      break;
   }
-}
-
-/* 1 when block x dominates block y (both reachable). */
-static int dominates(const lc *c, uint32_t x, uint32_t y) {
-  while (c->rpo[y] > c->rpo[x])
-    y = c->idom[y];
-  return x == y;
 }
 
 /* ---- one loop ---- */
