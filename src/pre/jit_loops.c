@@ -261,8 +261,7 @@ static void emit_class(jit_comp *c, pad *d, const pq_loop_class *k) {
   size_t ok = x_jcc(b, CC_BE);
   /* every region, in C */
   x_patch_rel32(b, slow, b->len);
-  for (size_t i = 0; i < 8; i++)
-    x_push(b, pad_saved[i]);
+  x_pushes(b, pad_saved, 8);
   x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS);
   x_rm(b, XW, 0x8b, RSI, J_CTX, TMP_LO);
   if (k->step)
@@ -272,8 +271,7 @@ static void emit_class(jit_comp *c, pad *d, const pq_loop_class *k) {
   x_mov_imm(b, RCX, k->access);
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_hull_ok);
   x_rr(b, 0, 0x89, RAX, J_TMP);
-  for (size_t i = 8; i-- > 0;)
-    x_pop(b, pad_saved[i]);
+  x_pops(b, pad_saved, 8);
   x_rr(b, 0, 0x85, J_TMP, J_TMP);
   fail_if(c, d, CC_E);
   x_patch_rel32(b, ok, b->len);

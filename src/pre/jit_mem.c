@@ -215,15 +215,13 @@ static void stub_bounds(jit_comp *c, const jit_stub *s) {
   }
   x_patch_rel32(b, x_jcc(b, CC_B), s->resume);
   /* everything else in C; the stack stays 16-byte aligned (8 pushes) */
-  for (size_t i = 0; i < NSAVED; i++)
-    x_push(b, saved_regs[i]);
+  x_pushes(b, saved_regs, NSAVED);
   x_rm(b, XW, 0x8d, RSI, s->base, s->off);    /* the base register is not written yet */
   x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS); /* the context itself */
   x_mov_imm(b, RDX, J_META(s->pc, s->lw, s->write));
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_mem_slow);
   x_rr(b, 0, 0x89, RAX, J_TMP);
-  for (size_t i = NSAVED; i-- > 0;)
-    x_pop(b, saved_regs[i]);
+  x_pops(b, saved_regs, NSAVED);
   x_rr(b, 0, 0x85, J_TMP, J_TMP);
   x_patch_rel32(b, x_jcc(b, CC_E), s->resume);
   x_patch_rel32(b, x_jmp(b), c->fault_exit);

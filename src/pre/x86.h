@@ -276,6 +276,28 @@ static inline void x_pop(xbuf *b, int reg) {
   x_end(b, t, spill, n);
 }
 
+/* push regs[0..n-1] (x_pops: pop them in reverse order) as one append;
+ * n <= X_MAX / 2. */
+static inline void x_pushes(xbuf *b, const int *regs, size_t n) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned k = 0;
+  for (size_t i = 0; i < n; i++) {
+    k = e_prefix(t, k, 0, 0, regs[i]);
+    t[k++] = (uint8_t)(0x50 + (regs[i] & 7));
+  }
+  x_end(b, t, spill, k);
+}
+
+static inline void x_pops(xbuf *b, const int *regs, size_t n) {
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned k = 0;
+  for (size_t i = n; i-- > 0;) {
+    k = e_prefix(t, k, 0, 0, regs[i]);
+    t[k++] = (uint8_t)(0x58 + (regs[i] & 7));
+  }
+  x_end(b, t, spill, k);
+}
+
 /* jcc rel32 / jmp rel32 / call rel32: returns the offset of the rel32. */
 static inline size_t x_jcc(xbuf *b, int cc) {
   uint8_t spill[X_MAX], *t = x_begin(b, spill);
