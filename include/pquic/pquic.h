@@ -234,7 +234,8 @@ typedef struct pquic_stats {
   uint64_t bytes_sent, bytes_received;          /* UDP payload bytes */
   uint64_t packets_sent, packets_received;
   uint64_t packets_lost, packets_retransmitted; /* retransmitted: lost packets whose
-                                                   frames were sent again */
+                                                   frames were sent again (0-RTT packets
+                                                   the server refused are neither) */
   uint64_t packets_spurious_lost;               /* declared lost, then acked */
   uint64_t packets_dropped;                     /* undecryptable or invalid */
   uint64_t stream_bytes_sent, stream_bytes_received; /* unique application bytes */

@@ -21,7 +21,11 @@
  *                                report says transport error, with the
  *                                code and frame type; the client's, peer
  *   plugin_monitoring_idle       an idle connection times out: both close
- *                                reports say idle */
+ *                                reports say idle
+ *   plugin_monitoring_0rtt_refused  a resumed connection whose 0-RTT the
+ *                                server refuses: what it carried is sent
+ *                                again, but neither lost nor retransmitted,
+ *                                as the core counts it */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -352,12 +356,65 @@ static void plugin_monitoring_idle(void **state) {
   scn_free(&r.x);
 }
 
+/* The session comes from another server (another ticket key), so the
+ * server refuses the 0-RTT the client sends: the client's reports must
+ * still equal its core's counts at every moment (refused packets are
+ * retransmitted, not lost), and the close report says so. */
+static void plugin_monitoring_0rtt_refused(void **state) {
+  (void)state;
+  scn_opts o;
+  scn_opts_init(&o);
+  o.client.enable_0rtt = o.server.enable_0rtt = 1;
+  const sim_app_plan plan = {.streams = 2, .size = 10000, .close_when_done = 1};
+  uint8_t session[4096];
+  size_t len = 0;
+  {
+    scn x;
+    scn_setup(&x, &o);
+    const sim_app_plan first = {.streams = 1, .size = 10000};
+    sim_app_conn *c1 = scn_connect(&x, 0, &first);
+    scn_run_finished(&x, 1000000);
+    scn_check_conn(&x, c1);
+    assert_int_equal(pquic_cnx_get_session(c1->cnx, session, sizeof session, &len), 0);
+    scn_free(&x);
+  }
+  o.seed = 2; /* another server, with its own ticket key */
+  run r;
+  memset(&r, 0, sizeof r);
+  scn_setup(&r.x, &o);
+  pquic_endpoint *eps[2] = {sim_pquic_endpoint(r.x.client[0]), sim_pquic_endpoint(r.x.server)};
+  for (int i = 0; i < 2; i++) {
+    r.sides[i].x = &r.x;
+    assert_int_equal(pquic_endpoint_plugin_messages(eps[i], on_message, &r.sides[i]), 0);
+    assert_int_equal(pquic_plugin_inject(eps[i], psc_load(eps[i], NAME)), 0);
+  }
+  r.c = scn_connect_session(&r.x, 0, &plan, session, len);
+  watch(&r.sides[0], r.c->cnx, 0, 1);
+  watch(&r.sides[1], psc_server_cnx(&r.x, 1), 0, 1);
+  scn_run_finished(&r.x, 2000000);
+  scn_check_conn(&r.x, r.c);
+  pquic_stats st;
+  pquic_cnx_get_stats(r.c->cnx, &st);
+  assert_int_equal(st.early_data, 2); /* offered, refused */
+  run_until_closed(&r, sim_now(r.x.s) + 5000000);
+  check_side(&r.sides[0], "client", r.c, MON_CLOSE_APPLICATION, 0, 0);
+  check_side(&r.sides[1], "server", r.sc, MON_CLOSE_PEER, 0, 1);
+  /* What the client sent in 0-RTT arrived all the same, in 1-RTT, without
+   * a loss on this lossless path. */
+  const pqm_report *cl = &r.sides[0].last[MON_KIND_CLOSE];
+  assert_int_equal(cl->v[MON_F_LOST], 0);
+  assert_int_equal(cl->v[MON_F_RETRANSMITTED], 0);
+  assert_true(cl->v[MON_F_STREAM_BYTES_SENT] > 0);
+  scn_free(&r.x);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(plugin_monitoring_clean),
       cmocka_unit_test(plugin_monitoring_loss),
       cmocka_unit_test(plugin_monitoring_transport),
       cmocka_unit_test(plugin_monitoring_idle),
+      cmocka_unit_test(plugin_monitoring_0rtt_refused),
   };
   return scn_main(argc, argv, "plugin_monitoring", tests, sizeof tests / sizeof tests[0]);
 }
