@@ -17,7 +17,7 @@
  *
  * Times are thread CPU time, medians of repeated rounds (the transfers
  * interleaved). Usage:
- *   bench_plugins BUNDLE CERT_DIR   (bench/plugins/CMakeLists.txt runs it)
+ *   bench_plugins BUNDLE   (bench/plugins/CMakeLists.txt runs it)
  */
 #include <stdio.h>
 #include <stdlib.h>
