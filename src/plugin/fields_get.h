@@ -72,10 +72,10 @@ static inline __attribute__((always_inline)) uint64_t get_cnx(pq_cnx *c, uint64_
   case F_CNX_ACTIVE_PATH:
     return (uint64_t)(uintptr_t)&c->paths[c->active_path];
   case F_CNX_EARLY_DATA: /* as pquic_stats.early_data, and 3 while unanswered */
-    return !c->early_data_offered                      ? 0
+    return !c->early_data_offered                    ? 0
            : !c->is_server && !c->handshake_complete ? 3
-           : c->early_data_accepted                    ? 1
-                                                       : 2;
+           : c->early_data_accepted                  ? 1
+                                                     : 2;
   default:
     *ok = 0;
     return 0;

@@ -410,10 +410,8 @@ static void plugin_monitoring_0rtt_refused(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(plugin_monitoring_clean),
-      cmocka_unit_test(plugin_monitoring_loss),
-      cmocka_unit_test(plugin_monitoring_transport),
-      cmocka_unit_test(plugin_monitoring_idle),
+      cmocka_unit_test(plugin_monitoring_clean),        cmocka_unit_test(plugin_monitoring_loss),
+      cmocka_unit_test(plugin_monitoring_transport),    cmocka_unit_test(plugin_monitoring_idle),
       cmocka_unit_test(plugin_monitoring_0rtt_refused),
   };
   return scn_main(argc, argv, "plugin_monitoring", tests, sizeof tests / sizeof tests[0]);
