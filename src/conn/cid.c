@@ -133,6 +133,8 @@ void pq_cid_on_new(pq_cnx *cnx, const pq_new_cid_frame *f) {
   }
 }
 
+static void linger(pq_cnx *cnx, const pq_cid *cid);
+
 void pq_cid_on_retire(pq_cnx *cnx, pq_pkt *pkt, uint64_t seq) {
   if (seq >= cnx->next_local_seq) {
     pq_cnx_error(cnx, PQUIC_WIRE_PROTOCOL_VIOLATION, PQ_FT_RETIRE_CONNECTION_ID,
@@ -148,10 +150,41 @@ void pq_cid_on_retire(pq_cnx *cnx, pq_pkt *pkt, uint64_t seq) {
                    "retiring the connection ID the packet was sent to");
       return;
     }
-    pq_ep_unregister_cid(cnx->ep, l->cid.id, l->cid.len);
+    linger(cnx, &l->cid);
     memset(l, 0, sizeof *l);
     (void)pq_op_issue_connection_id(cnx);
     return;
+  }
+}
+
+/* Keeps a retired CID routed to the connection for three PTOs (what the
+ * peer may still have in flight to it), evicting the oldest if all slots
+ * are taken. */
+static void linger(pq_cnx *cnx, const pq_cid *cid) {
+  pq_retired_cid *slot = &cnx->retired_cids[0];
+  for (size_t i = 0; i < PQ_MAX_RETIRED_CIDS; i++) {
+    pq_retired_cid *r = &cnx->retired_cids[i];
+    if (!r->cid.len) {
+      slot = r;
+      break;
+    }
+    if (r->until < slot->until)
+      slot = r;
+  }
+  if (slot->cid.len)
+    pq_ep_unregister_cid(cnx->ep, slot->cid.id, slot->cid.len);
+  slot->cid = *cid;
+  slot->until = cnx->now + 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
+}
+
+void pq_cid_expire_retired(pq_cnx *cnx, uint64_t now, int all) {
+  for (size_t i = 0; i < PQ_MAX_RETIRED_CIDS; i++) {
+    pq_retired_cid *r = &cnx->retired_cids[i];
+    if (r->cid.len && (all || now >= r->until)) {
+      if (pq_cidmap_get(&cnx->ep->cids, r->cid.id, r->cid.len) == cnx)
+        pq_ep_unregister_cid(cnx->ep, r->cid.id, r->cid.len);
+      memset(r, 0, sizeof *r);
+    }
   }
 }
 
@@ -178,7 +211,9 @@ PQ_OPIMPL uint64_t opimpl_detect_stateless_reset(pq_cnx *cnx, const uint8_t *dat
   const uint8_t *tok = data + len - 16;
   for (size_t i = 0; i < PQ_MAX_PEER_CIDS; i++) {
     const pq_peer_cid *p = &cnx->peer_cids[i];
-    if (!p->used || !p->has_token)
+    /* never the token of a CID we retired (RFC 9000 10.3.1): the peer may
+     * have forgotten it and reset packets still in flight to it */
+    if (!p->used || !p->has_token || p->retire || p->retiring)
       continue;
     uint8_t diff = 0; /* constant time (RFC 9000 10.3.1) */
     for (size_t k = 0; k < 16; k++)

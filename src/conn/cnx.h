@@ -21,6 +21,7 @@
 #define PQ_MAX_PATHS 4
 #define PQ_MAX_LOCAL_CIDS 8
 #define PQ_MAX_PEER_CIDS 8
+#define PQ_MAX_RETIRED_CIDS 4
 #define PQ_LEVELS 4
 #define PQ_MAX_PLUGINS 16
 
@@ -39,6 +40,15 @@ typedef struct pq_local_cid {
   uint8_t used;
   uint8_t announce;    /* NEW_CONNECTION_ID to send */
 } pq_local_cid;
+
+/* A connection ID the peer retired, still routed to the connection for a
+ * while: packets the peer sent to it before switching can arrive after the
+ * RETIRE_CONNECTION_ID (another path, reordering), and a stateless reset
+ * for them would end the connection. */
+typedef struct pq_retired_cid {
+  pq_cid cid; /* len 0: free */
+  uint64_t until;
+} pq_retired_cid;
 
 typedef struct pq_peer_cid {
   uint64_t seq;
@@ -89,6 +99,7 @@ struct pquic_cnx {
   pq_cid retry_scid;    /* client: SCID of the Retry we followed */
   uint8_t peer_cid_learned; /* client: the server's SCID replaced our random DCID */
   pq_local_cid local_cids[PQ_MAX_LOCAL_CIDS];
+  pq_retired_cid retired_cids[PQ_MAX_RETIRED_CIDS];
   uint64_t next_local_seq;
   pq_peer_cid peer_cids[PQ_MAX_PEER_CIDS];
   uint64_t peer_retire_prior_to;

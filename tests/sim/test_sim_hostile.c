@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conn/cnx_internal.h"
+#include "conn/opcalls.h"
 #include "conn/test_forge.h"
 #include "scenario.h"
 
 #define KB 1000ull
 
-static int closed_pred(void *user) { return ((sim_app_conn *)user)->closed; }
+static int closed_pred(void *user) {
+  return ((sim_app_conn *)user)->closed;
+}
 
 static void stateless_reset(void **state) {
   (void)state;
@@ -60,6 +64,52 @@ static void stateless_reset_forged(void **state) {
   scn_free(&x);
 }
 
+/* A reset carrying the token of a CID the client has retired is ignored
+ * (RFC 9000 10.3.1: the server may have forgotten that CID and be
+ * resetting packets still in flight to it); the token of a live one still
+ * ends the connection. */
+static void reset_fake(uint8_t *d, size_t len, const uint8_t token[16]) {
+  for (size_t i = 0; i < len; i++)
+    d[i] = (uint8_t)(i * 53 + 7);
+  d[0] = 0x4a; /* short header */
+  memcpy(d + len - 16, token, 16);
+}
+
+static void stateless_reset_retired(void **state) {
+  (void)state;
+  scn_opts o;
+  scn_opts_init(&o);
+  scn x;
+  scn_setup(&x, &o);
+  const sim_app_plan plan = {.streams = 1, .size = 20000 * KB};
+  sim_app_conn *c = scn_connect(&x, 0, &plan);
+  assert_int_equal(sim_run_for(x.s, 200000), SIM_DEADLINE);
+  pq_cnx *cnx = c->cnx;
+  uint64_t active = pq_cnx_active_path(cnx)->peer_cid_seq;
+  const pq_peer_cid *gone = NULL, *live = NULL;
+  for (size_t i = 0; i < PQ_MAX_PEER_CIDS; i++) {
+    const pq_peer_cid *p = &cnx->peer_cids[i];
+    if (p->used && p->has_token)
+      *(p->seq == active ? &live : &gone) = p;
+  }
+  assert_non_null(gone);
+  assert_non_null(live);
+  cnx->now = sim_now(x.s);
+  (void)pq_op_retire_connection_id(cnx, gone->seq);
+  uint8_t d[60];
+  reset_fake(d, sizeof d, gone->token);
+  (void)sim_inject(x.s, (struct sockaddr *)&x.server_addr, (struct sockaddr *)&x.client_addr[0], d,
+                   sizeof d, 0);
+  assert_int_equal(sim_run_for(x.s, 50000), SIM_DEADLINE);
+  assert_false(c->closed);
+  reset_fake(d, sizeof d, live->token);
+  (void)sim_inject(x.s, (struct sockaddr *)&x.server_addr, (struct sockaddr *)&x.client_addr[0], d,
+                   sizeof d, 0);
+  scn_run_pred(&x, closed_pred, c, sim_now(x.s) + 100000, "client closed by a stateless reset");
+  assert_int_equal(c->close_ev.err, PQUIC_ERR_STATELESS_RESET);
+  scn_free(&x);
+}
+
 /* A session blob whose token is garbage: a Retry server ignores the token
  * and validates the client with a Retry instead. */
 static void bad_token(void **state) {
@@ -77,8 +127,8 @@ static void bad_token(void **state) {
   blob[n++] = (uint8_t)strlen(SCN_ALPN);
   memcpy(blob + n, SCN_ALPN, strlen(SCN_ALPN));
   n += strlen(SCN_ALPN);
-  blob[n++] = 0, blob[n++] = 1, blob[n++] = 0x55;  /* a 1-byte "ticket" TLS ignores */
-  blob[n++] = 0, blob[n++] = 40;                    /* a 40-byte garbage token */
+  blob[n++] = 0, blob[n++] = 1, blob[n++] = 0x55; /* a 1-byte "ticket" TLS ignores */
+  blob[n++] = 0, blob[n++] = 40;                  /* a 40-byte garbage token */
   for (int i = 0; i < 40; i++)
     blob[n++] = (uint8_t)(i * 13);
   for (int i = 0; i < 10; i++)
@@ -176,9 +226,10 @@ static void idle_timeout_negotiated(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(stateless_reset),      cmocka_unit_test(stateless_reset_forged),
-      cmocka_unit_test(bad_token),            cmocka_unit_test(path_challenge_flood),
-      cmocka_unit_test(streams_under_pressure), cmocka_unit_test(idle_timeout_negotiated),
+      cmocka_unit_test(stateless_reset),         cmocka_unit_test(stateless_reset_forged),
+      cmocka_unit_test(stateless_reset_retired), cmocka_unit_test(bad_token),
+      cmocka_unit_test(path_challenge_flood),    cmocka_unit_test(streams_under_pressure),
+      cmocka_unit_test(idle_timeout_negotiated),
   };
   return scn_main(argc, argv, "sim_hostile", tests, sizeof tests / sizeof tests[0]);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conn/endpoint.h"
 #include "scenario.h"
 
 #define MB 1000000ull
@@ -44,8 +45,9 @@ static void migrate_client(void **state) {
   assert_int_equal(cs.migrations, 1);
   assert_true(ss.migrations >= 1);
   /* The moved path carried traffic both ways. */
-  assert_true(sim_link_get_stats(sim_find_link(x.s, (struct sockaddr *)&x.server_addr,
-                                               (struct sockaddr *)&moved))->delivered > 100);
+  assert_true(sim_link_get_stats(
+                  sim_find_link(x.s, (struct sockaddr *)&x.server_addr, (struct sockaddr *)&moved))
+                  ->delivered > 100);
   scn_free(&x);
 }
 
@@ -62,8 +64,8 @@ static void preferred_address(void **state) {
   scn x;
   scn_setup(&x, &o);
   assert_int_equal(sim_node_add_address(x.server, (struct sockaddr *)&pref), 0);
-  assert_int_equal(sim_add_path(x.s, (struct sockaddr *)&x.client_addr[0],
-                                (struct sockaddr *)&pref, &o.up, &o.down, NULL, NULL),
+  assert_int_equal(sim_add_path(x.s, (struct sockaddr *)&x.client_addr[0], (struct sockaddr *)&pref,
+                                &o.up, &o.down, NULL, NULL),
                    0);
   const sim_app_plan plan = {.streams = 1, .size = 4 * MB};
   sim_app_conn *c = scn_connect(&x, 0, &plan);
@@ -79,6 +81,44 @@ static void preferred_address(void **state) {
   assert_true(sim_link_get_stats(sim_find_link(x.s, (struct sockaddr *)&pref,
                                                (struct sockaddr *)&x.client_addr[0]))
                   ->delivered > 100);
+  scn_free(&x);
+}
+
+/* The preferred address is on a shorter path than the server's first
+ * address: what the client sent on the first path before moving arrives
+ * after its RETIRE_CONNECTION_ID for the server's first CID, which came the
+ * short way. The server must take those packets as the connection's, not
+ * answer them with a stateless reset (which the client would take as the
+ * end of the connection were it still checking that CID's token). */
+static void preferred_address_reordered(void **state) {
+  (void)state;
+  struct sockaddr_storage pref;
+  assert_int_equal(sim_addr(&pref, "10.0.0.2", 4443), 0);
+  scn_opts o;
+  scn_opts_init(&o);
+  scn_link(&o.up, 100000000, 30000, 2.0); /* first path: 30 ms each way */
+  scn_link(&o.down, 100000000, 30000, 2.0);
+  o.server_preferred = (struct sockaddr *)&pref;
+  scn x;
+  scn_setup(&x, &o);
+  sim_link_config fast_up, fast_down;
+  scn_link(&fast_up, 100000000, 1000, 2.0); /* preferred: 1 ms */
+  scn_link(&fast_down, 100000000, 1000, 2.0);
+  assert_int_equal(sim_node_add_address(x.server, (struct sockaddr *)&pref), 0);
+  assert_int_equal(sim_add_path(x.s, (struct sockaddr *)&x.client_addr[0], (struct sockaddr *)&pref,
+                                &fast_up, &fast_down, NULL, NULL),
+                   0);
+  const sim_app_plan plan = {.streams = 1, .size = 4 * MB};
+  sim_app_conn *c = scn_connect(&x, 0, &plan);
+  scn_run_finished(&x, 5000000);
+  scn_check_conn(&x, c);
+  pquic_stats cs;
+  pquic_cnx_get_stats(c->cnx, &cs);
+  assert_int_equal(cs.migrations, 1);
+  /* ...and the server took every datagram as its connection's: none went
+   * to an unknown CID (each would have been answered with a reset). */
+  const pq_endpoint *sep = sim_pquic_endpoint(x.server);
+  assert_int_equal(sep->dropped_datagrams, 0);
   scn_free(&x);
 }
 
@@ -105,6 +145,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(migrate_client),
       cmocka_unit_test(migrate_too_early),
       cmocka_unit_test(preferred_address),
+      cmocka_unit_test(preferred_address_reordered),
   };
   return scn_main(argc, argv, "sim_migration", tests, sizeof tests / sizeof tests[0]);
 }
