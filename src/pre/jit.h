@@ -26,8 +26,9 @@ size_t pq_jit_inlined(const pq_jit *j);
 size_t pq_jit_code_size(const pq_jit *j);
 
 /* The machine code (for disassembly while debugging) and the native offset
- * of function `func`. */
+ * of function `func` and of slot pc's ordinary code (not a loop copy's). */
 const uint8_t *pq_jit_code(const pq_jit *j);
 uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func);
+uint32_t pq_jit_insn_offset(const pq_jit *j, uint32_t pc);
 
 #endif

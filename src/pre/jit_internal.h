@@ -96,6 +96,13 @@ typedef struct jit_group {
  * start): the JIT charges the budget on them. Every cycle has one. */
 enum { BACK_TAKEN = 1, BACK_FALL = 2 };
 
+/* The top of each loop's code (ordinary code and loop copies) and each
+ * function start on a multiple of this, after at most two NOPs (15 bytes):
+ * how fast a small loop runs depends on how its code falls across the
+ * front end's fetch and op-cache windows, which then depends less on the
+ * code before it (its place in a 64-byte window still does). */
+#define J_ALIGN 16
+
 /* A jump, patched once everything is placed: to a slot's code, a
  * function, a slot's code in its loop's fast copy, or a loop's pad. */
 enum { FIX_SLOT, FIX_FUNC, FIX_COPY, FIX_PAD };
@@ -122,6 +129,7 @@ typedef struct jit_comp {
   uint8_t *grouped;   /* per slot: a member whose check the group's covers */
   uint8_t *target;    /* per slot: a jump target (groups end before one) */
   uint8_t *back;      /* per slot: BACK_* edges that close a loop */
+  uint8_t *head;      /* per slot: the top of a loop's code (J_ALIGN) */
   int slow;           /* emitting a slow copy: every access checked */
   pq_loops loops;     /* versioned loops (loops.h) */
   size_t *pad_off;    /* per loop: its pad */

@@ -361,6 +361,7 @@ int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
 static void compile_func(jit_comp *c, uint32_t f) {
   const pq_bpf_func *fn = &c->p->funcs[f];
   c->func = f;
+  x_align(&c->b, J_ALIGN); /* after a ret or jmp: never run */
   c->func_off[f] = (uint32_t)c->b.len;
   c->group_floor = c->ngroups;
   emit_prologue(c, fn);
@@ -371,6 +372,11 @@ static void compile_func(jit_comp *c, uint32_t f) {
     /* A pad placed just before its header, unless the loop itself falls in. */
     if (l && !(prev != UINT32_MAX && prev_falls && pq_loops_in(&c->loops, l - 1, prev)))
       pq_jit_pad(c, l - 1, 1);
+    /* Also when code falls in (clang's rotated loops are entered so): the
+     * NOPs then run once per entry, never per iteration (a loop's top is
+     * not reached by falling through from inside it). */
+    if (c->head[pc])
+      x_align(&c->b, J_ALIGN);
     c->insn_off[pc] = (uint32_t)c->b.len;
     pq_jit_group_open(c, pc);
     uint32_t n = pq_jit_insn(c, fn, pc);
@@ -490,6 +496,9 @@ const uint8_t *pq_jit_code(const pq_jit *j) {
 uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func) {
   return j ? j->func_off[func] : 0;
 }
+uint32_t pq_jit_insn_offset(const pq_jit *j, uint32_t pc) {
+  return j ? j->insn_off[pc] : 0;
+}
 
 /* Limits so that `offset < lim` means [offset, offset + w) fits in len. */
 static void set_limits(uint64_t *lim, size_t len, int allowed) {
@@ -587,6 +596,11 @@ const uint8_t *pq_jit_code(const pq_jit *j) {
 
 uint32_t pq_jit_func_offset(const pq_jit *j, uint32_t func) {
   (void)j, (void)func;
+  return 0;
+}
+
+uint32_t pq_jit_insn_offset(const pq_jit *j, uint32_t pc) {
+  (void)j, (void)pc;
   return 0;
 }
 

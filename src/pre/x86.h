@@ -324,6 +324,42 @@ static inline size_t x_call(xbuf *b) {
   return at;
 }
 
+/* One NOP of n bytes (1..9) at t + k, in the forms the Intel and AMD
+ * optimization manuals recommend: 90, 66 90, then `nop r/m32` (0F 1F /0)
+ * with a ModRM, SIB and displacement of growing size (all zero), and a 66
+ * prefix for 6 and 9 bytes. */
+static inline unsigned e_nop(uint8_t *t, unsigned k, unsigned n) {
+  static const uint8_t nop[9][9] = {
+      {0x90},
+      {0x66, 0x90},
+      {0x0f, 0x1f, 0x00},
+      {0x0f, 0x1f, 0x40, 0x00},
+      {0x0f, 0x1f, 0x44, 0x00, 0x00},
+      {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+      {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+      {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+      {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+  };
+  memcpy(t + k, nop[n - 1], n);
+  return k + n;
+}
+
+/* Pads with at most two NOPs to the next multiple of `to` (a power of two,
+ * at most 16) from the start of the buffer; returns the bytes added. The
+ * buffer is copied to page-aligned memory, so this aligns the code too. */
+static inline unsigned x_align(xbuf *b, unsigned to) {
+  unsigned n = (unsigned)(-b->len & (to - 1));
+  if (!n)
+    return 0;
+  uint8_t spill[X_MAX], *t = x_begin(b, spill);
+  unsigned first = n > 9 ? n - 8 : n; /* 10..15 bytes: 2..7 then 8 */
+  unsigned k = e_nop(t, 0, first);
+  if (first < n)
+    k = e_nop(t, k, n - first);
+  x_end(b, t, spill, k);
+  return n;
+}
+
 /* call an absolute address through rax. */
 static inline void x_call_abs(xbuf *b, uint64_t fn) {
   x_mov_imm(b, RAX, fn);

@@ -9,6 +9,7 @@
 #include "pre_test.h"
 
 #include "pre/analyze.h"
+#include "pre/jit.h"
 #include "pre/prog.h"
 
 #define R0 0
@@ -283,6 +284,63 @@ static void test_callee_and_nested(void **state) {
   run("nested past the end", q, LEN(q), PQUIC_ERR_FAULT, 7, NULL);
 }
 
+/* Functions and the tops of loops start on 16 bytes in JIT code
+ * (jit_internal.h: J_ALIGN), here a callee's versioned loop and both loops
+ * of a nest, all entered by falling through the padding. */
+static void expect_aligned(const pq_bpf_insn *ins, size_t n, const uint32_t *heads, size_t nheads) {
+  pq_bpf_prog *p = NULL;
+  pq_bpf_diag d = {-1, ""};
+  assert_int_equal(pt_load(ins, n, &p, &d), 0);
+  if (pq_bpf_prog_has_jit(p)) {
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+      assert_int_equal(pq_jit_func_offset(p->jit, f) % 16, 0);
+    for (size_t i = 0; i < nheads; i++)
+      assert_int_equal(pq_jit_insn_offset(p->jit, heads[i]) % 16, 0);
+  }
+  pq_bpf_prog_del(p);
+}
+
+static void test_aligned(void **state) {
+  (void)state;
+  pq_bpf_insn p[] = {
+      MOV64_IMM(R2, 64),
+      CALL_LOCAL(1),
+      EXIT(),
+      MOV64_IMM(R3, 0), /* callee */
+      MOV64_IMM(R0, 0),
+      MOV64_REG(R4, R1), /* loop */
+      ALU64_REG(BPF_ADD, R4, R3),
+      LDX(BPF_B, R5, R4, 0),
+      ALU64_REG(BPF_ADD, R0, R5),
+      ALU64_IMM(BPF_ADD, R3, 1),
+      JMP_REG(BPF_JNE, R3, R2, -6),
+      EXIT(),
+  };
+  static const uint32_t hp[] = {5};
+  assert_int_equal(hoisted(p, LEN(p)), 1);
+  expect_aligned(p, LEN(p), hp, 1);
+  run("aligned callee", p, LEN(p), 0, 0, NULL);
+  pq_bpf_insn q[] = {
+      MOV64_IMM(R6, 0),
+      MOV64_IMM(R7, 64),
+      MOV64_REG(R2, R1), /* outer */
+      ALU64_REG(BPF_ADD, R2, R6),
+      MOV64_IMM(R3, 0),
+      MOV64_REG(R4, R2), /* inner */
+      ALU64_REG(BPF_ADD, R4, R3),
+      LDX(BPF_B, R5, R4, 0),
+      ALU64_REG(BPF_ADD, R0, R5),
+      ALU64_IMM(BPF_ADD, R3, 1),
+      JMP_IMM(BPF_JLT, R3, 8, -6),
+      ALU64_IMM(BPF_ADD, R6, 8),
+      JMP_REG(BPF_JLT, R6, R7, -11),
+      EXIT(),
+  };
+  static const uint32_t hq[] = {2, 5};
+  expect_aligned(q, LEN(q), hq, 2);
+  run("aligned nest", q, LEN(q), 0, 0, NULL);
+}
+
 /* A helper call in the loop (which may fault, here after four rounds), an
  * invariant read hoisted around it, and a budget that runs out inside a
  * hoisted loop. */
@@ -356,7 +414,7 @@ int main(void) {
       cmocka_unit_test(test_shift_down),         cmocka_unit_test(test_count_down),
       cmocka_unit_test(test_pointer_bound),      cmocka_unit_test(test_scaled_and_invariant),
       cmocka_unit_test(test_test_on_one_path),   cmocka_unit_test(test_callee_and_nested),
-      cmocka_unit_test(test_helpers_and_budget),
+      cmocka_unit_test(test_helpers_and_budget), cmocka_unit_test(test_aligned),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
