@@ -344,20 +344,23 @@ static inline unsigned e_nop(uint8_t *t, unsigned k, unsigned n) {
   return k + n;
 }
 
-/* Pads with at most two NOPs to the next multiple of `to` (a power of two,
- * at most 16) from the start of the buffer; returns the bytes added. The
- * buffer is copied to page-aligned memory, so this aligns the code too. */
+/* Pads with NOPs (at most two per 15 bytes) to the next multiple of `to`
+ * (a power of two, at most 64) from the start of the buffer; returns the
+ * bytes added. The buffer is copied to page-aligned memory, so this aligns
+ * the code too. */
 static inline unsigned x_align(xbuf *b, unsigned to) {
-  unsigned n = (unsigned)(-b->len & (to - 1));
-  if (!n)
-    return 0;
-  uint8_t spill[X_MAX], *t = x_begin(b, spill);
-  unsigned first = n > 9 ? n - 8 : n; /* 10..15 bytes: 2..7 then 8 */
-  unsigned k = e_nop(t, 0, first);
-  if (first < n)
-    k = e_nop(t, k, n - first);
-  x_end(b, t, spill, k);
-  return n;
+  unsigned total = (unsigned)(-b->len & (to - 1));
+  for (unsigned left = total; left;) {
+    unsigned n = left > 15 ? 15 : left;
+    uint8_t spill[X_MAX], *t = x_begin(b, spill);
+    unsigned first = n > 9 ? n - 8 : n; /* 10..15 bytes: 2..7 then 8 */
+    unsigned k = e_nop(t, 0, first);
+    if (first < n)
+      k = e_nop(t, k, n - first);
+    x_end(b, t, spill, k);
+    left -= n;
+  }
+  return total;
 }
 
 /* call an absolute address through rax. */

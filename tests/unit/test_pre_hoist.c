@@ -284,18 +284,19 @@ static void test_callee_and_nested(void **state) {
   run("nested past the end", q, LEN(q), PQUIC_ERR_FAULT, 7, NULL);
 }
 
-/* Functions and the tops of loops start on 16 bytes in JIT code
- * (jit_internal.h: J_ALIGN), here a callee's versioned loop and both loops
- * of a nest, all entered by falling through the padding. */
+/* Functions and the tops of loops start on 64 bytes in JIT code
+ * (jit_internal.h: J_ALIGN_FUNC, J_ALIGN_LOOP), here a callee's versioned
+ * loop and both loops of a nest, all entered by falling through the
+ * padding. */
 static void expect_aligned(const pq_bpf_insn *ins, size_t n, const uint32_t *heads, size_t nheads) {
   pq_bpf_prog *p = NULL;
   pq_bpf_diag d = {-1, ""};
   assert_int_equal(pt_load(ins, n, &p, &d), 0);
   if (pq_bpf_prog_has_jit(p)) {
     for (uint32_t f = 0; f < p->nfuncs; f++)
-      assert_int_equal(pq_jit_func_offset(p->jit, f) % 16, 0);
+      assert_int_equal(pq_jit_func_offset(p->jit, f) % 64, 0);
     for (size_t i = 0; i < nheads; i++)
-      assert_int_equal(pq_jit_insn_offset(p->jit, heads[i]) % 16, 0);
+      assert_int_equal(pq_jit_insn_offset(p->jit, heads[i]) % 64, 0);
   }
   pq_bpf_prog_del(p);
 }
