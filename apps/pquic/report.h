@@ -14,7 +14,7 @@ typedef struct summary {
   uint32_t version; /* QUIC version */
   const char *cipher;
   int resumed;          /* TLS resumed a session */
-  int early_data;       /* 0 not offered, 1 accepted, 2 rejected (pquic_stats) */
+  int early_data;       /* 0 not offered, 1 accepted, 2 rejected, 3 unanswered (pquic_stats) */
   uint64_t key_updates; /* key phases changed (either side) */
   uint64_t migrations;  /* changes of the path in use */
   int retry;            /* the server validated our address with Retry */

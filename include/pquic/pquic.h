@@ -247,7 +247,7 @@ typedef struct pquic_stats {
   uint64_t migrations;                          /* changes of the path in use */
   uint64_t max_udp_payload;                     /* datagram size in use (PMTU discovery) */
   int resumed;                                  /* TLS resumed a previous session */
-  int early_data;                               /* 0-RTT: 0 not offered, 1 accepted, 2 rejected */
+  int early_data; /* 0-RTT: 0 not offered, 1 accepted, 2 rejected, 3 offered, no answer yet */
   int retry;                                    /* client: the server validated us with Retry */
 } pquic_stats;
 

@@ -5,6 +5,7 @@
 
 #include "conn/cnx_internal.h"
 #include "conn/opcalls.h"
+#include "conn/session.h"
 #include "pquic/ops.h"
 
 void pquic_cnx_set_user(pquic_cnx *cnx, void *user) {
@@ -39,7 +40,7 @@ void pquic_cnx_get_stats(const pquic_cnx *cnx, pquic_stats *st) {
   st->ssthresh = p->ssthresh;
   st->max_udp_payload = p->max_udp_payload;
   st->resumed = cnx->resumed;
-  st->early_data = !cnx->early_data_offered ? 0 : cnx->early_data_accepted ? 1 : 2;
+  st->early_data = pq_session_early_state(cnx);
   st->retry = cnx->retry_scid.len != 0;
 }
 

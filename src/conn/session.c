@@ -114,6 +114,14 @@ int pq_session_check_limits(const pq_cnx *cnx) {
   return 0;
 }
 
+int pq_session_early_state(const pq_cnx *cnx) {
+  if (!cnx->early_data_offered)
+    return 0;
+  if (!cnx->is_server && !cnx->handshake_complete)
+    return 3;
+  return cnx->early_data_accepted ? 1 : 2;
+}
+
 /* The server refused 0-RTT: everything sent in it goes again in 1-RTT,
  * without treating it as congestion (RFC 9001 4.6.2). */
 void pq_session_early_rejected(pq_cnx *cnx) {

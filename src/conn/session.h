@@ -26,5 +26,8 @@ int pq_session_parse(const uint8_t *data, size_t len, pq_session *s);
 void pq_session_apply(pq_cnx *cnx, const pq_session *s);
 int pq_session_check_limits(const pq_cnx *cnx);
 void pq_session_early_rejected(pq_cnx *cnx);
+/* 0-RTT on this connection: 0 not offered, 1 accepted, 2 refused, 3
+ * offered and not answered yet (pquic_stats.early_data, PQF_CNX_EARLY_DATA). */
+int pq_session_early_state(const pq_cnx *cnx);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 
+#include "conn/session.h"
 #include "conn/stream.h"
 #include "plugin/plugin_int.h"
 
@@ -71,11 +72,8 @@ static inline __attribute__((always_inline)) uint64_t get_cnx(pq_cnx *c, uint64_
 #undef X
   case F_CNX_ACTIVE_PATH:
     return (uint64_t)(uintptr_t)&c->paths[c->active_path];
-  case F_CNX_EARLY_DATA: /* as pquic_stats.early_data, and 3 while unanswered */
-    return !c->early_data_offered                    ? 0
-           : !c->is_server && !c->handshake_complete ? 3
-           : c->early_data_accepted                  ? 1
-                                                     : 2;
+  case F_CNX_EARLY_DATA:
+    return (uint64_t)pq_session_early_state(c);
   default:
     *ok = 0;
     return 0;

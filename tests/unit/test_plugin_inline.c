@@ -48,10 +48,7 @@ static uint64_t c_value(pq_cnx *c, uint32_t f, int *plain) {
     return (uint64_t)(uintptr_t)&c->paths[c->active_path];
   case PQF_CNX_EARLY_DATA:
     *plain = 0;
-    return !c->early_data_offered                    ? 0
-           : !c->is_server && !c->handshake_complete ? 3
-           : c->early_data_accepted                  ? 1
-                                                     : 2;
+    return (uint64_t)pq_session_early_state(c);
   default:
     fail_msg("connection field %#x is neither a member nor a known computed one", f);
     return 0;
