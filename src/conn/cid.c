@@ -177,10 +177,10 @@ static void linger(pq_cnx *cnx, const pq_cid *cid) {
   slot->until = cnx->now + 3 * pq_op_compute_pto(cnx, pq_cnx_active_path(cnx), PQ_EPOCH_APP);
 }
 
-void pq_cid_expire_retired(pq_cnx *cnx, uint64_t now, int all) {
+void pq_cid_expire_retired(pq_cnx *cnx, uint64_t now) {
   for (size_t i = 0; i < PQ_MAX_RETIRED_CIDS; i++) {
     pq_retired_cid *r = &cnx->retired_cids[i];
-    if (r->cid.len && (all || now >= r->until)) {
+    if (r->cid.len && now >= r->until) {
       if (pq_cidmap_get(&cnx->ep->cids, r->cid.id, r->cid.len) == cnx)
         pq_ep_unregister_cid(cnx->ep, r->cid.id, r->cid.len);
       memset(r, 0, sizeof *r);

@@ -65,9 +65,9 @@ void pq_reset_token(const pq_endpoint *ep, const uint8_t *cid, size_t len, uint8
 
 /* After the handshake: issue the CIDs the peer accepts (cid.c). */
 void pq_cid_issue_initial(pq_cnx *cnx);
-/* Stops routing the CIDs the peer retired whose grace period is over (all
- * of them when `all`). */
-void pq_cid_expire_retired(pq_cnx *cnx, uint64_t now, int all);
+/* Stops routing the CIDs the peer retired whose grace period is over at
+ * `now` (UINT64_MAX: all of them). */
+void pq_cid_expire_retired(pq_cnx *cnx, uint64_t now);
 
 /* --- output (packet_out.c) --- */
 int pq_cnx_output(pq_cnx *cnx, uint64_t now, uint8_t *buf, size_t cap, pquic_send_info *info);

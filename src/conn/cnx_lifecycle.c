@@ -327,7 +327,7 @@ void pq_cnx_free(pq_cnx *cnx) {
     if (l->used && pq_cidmap_get(&ep->cids, l->cid.id, l->cid.len) == cnx)
       pq_ep_unregister_cid(ep, l->cid.id, l->cid.len);
   }
-  pq_cid_expire_retired(cnx, 0, 1);
+  pq_cid_expire_retired(cnx, UINT64_MAX);
   if (cnx->client_dcid.len &&
       pq_cidmap_get(&ep->cids, cnx->client_dcid.id, cnx->client_dcid.len) == cnx)
     pq_ep_unregister_cid(ep, cnx->client_dcid.id, cnx->client_dcid.len);

@@ -74,7 +74,7 @@ void pq_cnx_run_timers(pq_cnx *cnx, uint64_t now) {
   if (now >= cnx->loss_timer && !pq_cnx_closing(cnx))
     (void)pq_op_timer_expired(cnx, PQ_TIMER_LOSS, now);
   pq_cnx_key_timers(cnx, now);
-  pq_cid_expire_retired(cnx, now, 0);
+  pq_cid_expire_retired(cnx, now);
   pq_ecn_check_testing(cnx, pq_cnx_active_path(cnx), now);
   for (uint32_t i = 0; i < cnx->n_paths; i++) {
     if (now >= cnx->paths[i].validation_deadline) {

@@ -105,8 +105,7 @@ enum { BACK_TAKEN = 1, BACK_FALL = 2 };
  * to 63 bytes, at most two per 15) run once per loop entry, never per
  * iteration; a function's come after a ret or jmp and never run.
  * bench-pre's jit_vs_native: 1.46-1.49 with 16 bytes, 1.35-1.39 now. */
-#define J_ALIGN_LOOP 64
-#define J_ALIGN_FUNC 64
+#define J_ALIGN 64
 
 /* A jump, patched once everything is placed: to a slot's code, a
  * function, a slot's code in its loop's fast copy, or a loop's pad. */
@@ -134,7 +133,7 @@ typedef struct jit_comp {
   uint8_t *grouped;   /* per slot: a member whose check the group's covers */
   uint8_t *target;    /* per slot: a jump target (groups end before one) */
   uint8_t *back;      /* per slot: BACK_* edges that close a loop */
-  uint8_t *head;      /* per slot: the top of a loop's code (J_ALIGN_LOOP) */
+  uint8_t *head;      /* per slot: the top of a loop's code (J_ALIGN) */
   int slow;           /* emitting a slow copy: every access checked */
   pq_loops loops;     /* versioned loops (loops.h) */
   size_t *pad_off;    /* per loop: its pad */

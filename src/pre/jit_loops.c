@@ -326,7 +326,7 @@ void pq_jit_copy(jit_comp *c, uint32_t loop) {
       continue;
     }
     if (c->head[pc])
-      x_align(&c->b, J_ALIGN_LOOP);
+      x_align(&c->b, J_ALIGN);
     c->copy_off[pc] = (uint32_t)c->b.len;
     pq_jit_group_open(c, pc);
     uint32_t n = pq_jit_insn(c, f, pc);

@@ -361,7 +361,7 @@ int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
 static void compile_func(jit_comp *c, uint32_t f) {
   const pq_bpf_func *fn = &c->p->funcs[f];
   c->func = f;
-  x_align(&c->b, J_ALIGN_FUNC); /* after a ret or jmp: never run */
+  x_align(&c->b, J_ALIGN); /* after a ret or jmp: never run */
   c->func_off[f] = (uint32_t)c->b.len;
   c->group_floor = c->ngroups;
   emit_prologue(c, fn);
@@ -376,7 +376,7 @@ static void compile_func(jit_comp *c, uint32_t f) {
      * NOPs then run once per entry, never per iteration (a loop's top is
      * not reached by falling through from inside it). */
     if (c->head[pc])
-      x_align(&c->b, J_ALIGN_LOOP);
+      x_align(&c->b, J_ALIGN);
     c->insn_off[pc] = (uint32_t)c->b.len;
     pq_jit_group_open(c, pc);
     uint32_t n = pq_jit_insn(c, fn, pc);

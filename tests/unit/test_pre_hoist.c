@@ -285,7 +285,7 @@ static void test_callee_and_nested(void **state) {
 }
 
 /* Functions and the tops of loops start on 64 bytes in JIT code
- * (jit_internal.h: J_ALIGN_FUNC, J_ALIGN_LOOP), here a callee's versioned
+ * (jit_internal.h: J_ALIGN), here a callee's versioned
  * loop and both loops of a nest, all entered by falling through the
  * padding. */
 static void expect_aligned(const pq_bpf_insn *ins, size_t n, const uint32_t *heads, size_t nheads) {
