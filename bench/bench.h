@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn/test_endpoint.h"
 #include "crypto/tls.h"
 #include "pquic/pquic.h"
 
@@ -104,28 +105,17 @@ static inline void bench_on_data(pquic_cnx *cnx, uint64_t id, void *user) {
 static uint64_t bench_seed = 7;
 static inline void bench_rand(void *user, uint8_t *b, size_t n) {
   (void)user;
-  for (size_t i = 0; i < n; i++) {
-    bench_seed = bench_seed * 6364136223846793005ull + 1442695040888963407ull;
-    b[i] = (uint8_t)(bench_seed >> 33);
-  }
+  pq_test_rand(&bench_seed, b, n);
 }
 
 /* An endpoint (a server if `server`) at 127.0.0.1:port. */
 static inline void bench_side_init(bench_side *s, int server, uint16_t port) {
   memset(s, 0, sizeof *s);
-  s->addr.sin_family = AF_INET;
-  s->addr.sin_port = htons(port);
-  s->addr.sin_addr.s_addr = htonl(0x7f000001);
+  pq_test_addr(&s->addr, port);
   pquic_config cfg;
-  pquic_config_init(&cfg);
-  cfg.accept_incoming = server;
-  cfg.cert_file = bench_cert;
-  cfg.key_file = bench_key;
-  cfg.insecure = 1;
-  cfg.alpn = "hq-interop";
+  pq_test_config(&cfg, server, bench_cert, bench_key, s);
   cfg.callbacks.on_event = bench_on_event;
   cfg.callbacks.on_stream_data = bench_on_data;
-  cfg.user = s;
   cfg.rand = bench_rand;
   int rc = pquic_endpoint_new(&cfg, &s->ep);
   if (rc)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn/test_endpoint.h"
 #include "crypto/tls.h"
 #include "pquic/pquic.h"
 
@@ -83,27 +84,16 @@ static void on_data(pquic_cnx *cnx, uint64_t id, void *user) {
 static uint64_t g_seed = 1;
 static void det_rand(void *u, uint8_t *b, size_t n) {
   (void)u;
-  for (size_t i = 0; i < n; i++) {
-    g_seed = g_seed * 6364136223846793005ull + 1442695040888963407ull;
-    b[i] = (uint8_t)(g_seed >> 33);
-  }
+  pq_test_rand(&g_seed, b, n);
 }
 
 static int make_side(side *s, int server, uint16_t port, const char *cert, const char *key) {
   memset(s, 0, sizeof *s);
-  s->addr.sin_family = AF_INET;
-  s->addr.sin_port = htons(port);
-  s->addr.sin_addr.s_addr = htonl(0x7f000001);
+  pq_test_addr(&s->addr, port);
   pquic_config cfg;
-  pquic_config_init(&cfg);
-  cfg.accept_incoming = server;
-  cfg.cert_file = cert;
-  cfg.key_file = key;
-  cfg.insecure = 1;
-  cfg.alpn = "hq-interop";
+  pq_test_config(&cfg, server, cert, key, s);
   cfg.callbacks.on_event = on_event;
   cfg.callbacks.on_stream_data = on_data;
-  cfg.user = s;
   cfg.rand = det_rand;
   return pquic_endpoint_new(&cfg, &s->ep);
 }

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "conn/test_endpoint.h"
 #include "crypto/tls.h"
 #include "pquic/ops.h"
 #include "pquic/plugin.h"
@@ -108,29 +109,18 @@ static inline void pair_on_data(pquic_cnx *cnx, uint64_t id, void *user) {
 static uint64_t pair_seed = 1;
 static inline void pair_rand(void *u, uint8_t *b, size_t n) {
   (void)u;
-  for (size_t i = 0; i < n; i++) {
-    pair_seed = pair_seed * 6364136223846793005ull + 1442695040888963407ull;
-    b[i] = (uint8_t)(pair_seed >> 33);
-  }
+  pq_test_rand(&pair_seed, b, n);
 }
 
 /* An endpoint (a server if `server`) at 127.0.0.1:port, writing qlog
  * files to qlog_dir unless it is NULL. */
 static inline void pair_side_open(pair_side *s, int server, uint16_t port, const char *qlog_dir) {
   memset(s, 0, sizeof *s);
-  s->addr.sin_family = AF_INET;
-  s->addr.sin_port = htons(port);
-  s->addr.sin_addr.s_addr = htonl(0x7f000001);
+  pq_test_addr(&s->addr, port);
   pquic_config cfg;
-  pquic_config_init(&cfg);
-  cfg.accept_incoming = server;
-  cfg.cert_file = pair_cert;
-  cfg.key_file = pair_key;
-  cfg.insecure = 1;
-  cfg.alpn = "hq-interop";
+  pq_test_config(&cfg, server, pair_cert, pair_key, s);
   cfg.callbacks.on_event = pair_on_event;
   cfg.callbacks.on_stream_data = pair_on_data;
-  cfg.user = s;
   cfg.rand = pair_rand;
   cfg.qlog_dir = qlog_dir;
   assert_int_equal(pquic_endpoint_new(&cfg, &s->ep), 0);
