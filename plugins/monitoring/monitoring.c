@@ -25,9 +25,6 @@
 #define STEP_DRAINING 3
 #define STEP_CLOSED 4
 
-#define LEVEL_0RTT 1    /* PQF_SENT_LEVEL */
-#define EARLY_REFUSED 2 /* PQF_CNX_EARLY_DATA */
-
 typedef struct mon_state {
   uint64_t v[MON_FIELDS];    /* indicators; snapshot ones refreshed per report */
   uint64_t largest[EPOCHS];  /* largest packet number received + 1, per space */
@@ -174,19 +171,14 @@ PLUGLET(mon_packet_in) {
   return 0;
 }
 
-/* packet_lost(sent): frames of an ack-eliciting packet are sent again.
- * The 0-RTT packets of a refused early-data attempt come here too, but
- * they were refused, not lost (the core does not count them either). */
+/* packet_lost(sent): frames of an ack-eliciting packet are sent again */
 PLUGLET(mon_packet_lost) {
   mon_state *s = state();
-  if (!s)
-    return 0;
-  if (pl_get_sent(args->in[0], PQF_SENT_LEVEL) == LEVEL_0RTT &&
-      pl_get_cnx(PQF_CNX_EARLY_DATA) == EARLY_REFUSED)
-    return 0;
-  s->v[MON_F_LOST]++;
-  if (pl_get_sent(args->in[0], PQF_SENT_FLAGS) & 1)
-    s->v[MON_F_RETRANSMITTED]++;
+  if (s) {
+    s->v[MON_F_LOST]++;
+    if (pl_get_sent(args->in[0], PQF_SENT_FLAGS) & 1)
+      s->v[MON_F_RETRANSMITTED]++;
+  }
   return 0;
 }
 

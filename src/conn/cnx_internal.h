@@ -128,5 +128,8 @@ int pq_cnx_restart(pq_cnx *cnx, uint32_t version);
 void pq_recovery_drop_space(pq_cnx *cnx, int epoch);
 void pq_recovery_requeue_space(pq_cnx *cnx, int epoch);
 uint64_t pq_cnx_pto_base(pq_cnx *cnx, const pq_path *path);
+/* A sent packet the peer refused unread (rejected 0-RTT): out of flight,
+ * frames sent again, not counted or signalled as a loss (recovery.c). */
+void pq_recovery_refused(pq_cnx *cnx, pq_sent_pkt *p, uint64_t now);
 
 #endif

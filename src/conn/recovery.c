@@ -39,6 +39,16 @@ static void leave_flight(pq_cnx *cnx, pq_sent_pkt *p) {
     sp->eliciting_in_flight--;
 }
 
+/* A packet the peer refused unread (0-RTT it rejected, RFC 9001 4.6.2):
+ * out of flight and its frames sent again, but not a loss: no loss
+ * statistics, no congestion signal, no packet_lost event. */
+void pq_recovery_refused(pq_cnx *cnx, pq_sent_pkt *p, uint64_t now) {
+  leave_flight(cnx, p);
+  notify_frames(cnx, p, PQ_FATE_LOST); /* as pq_recovery_requeue_space does */
+  p->flags |= PQ_SENT_LOST;           /* kept in the list: never again */
+  p->lost_time = now;
+}
+
 /* A packet declared lost was acknowledged: the path reorders. Widen the
  * threshold that fired (RFC 9002 6.1 allows adaptive thresholds), and undo
  * the window reduction if this loss began the current recovery period. */

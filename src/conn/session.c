@@ -129,12 +129,7 @@ void pq_session_early_rejected(pq_cnx *cnx) {
   for (pq_sent_pkt *p = sp->sent_head; p; p = p->next) {
     if (p->level != PQ_CRYPTO_LEVEL_0RTT || (p->flags & PQ_SENT_LOST))
       continue;
-    (void)pq_op_on_packet_lost(cnx, p, cnx->now);
-    /* not a loss but a refusal: neither lost nor, as a lost packet,
-     * retransmitted (its frames go again all the same) */
-    cnx->stats.packets_lost--;
-    if (p->flags & PQ_SENT_ACK_ELICITING)
-      cnx->stats.packets_retransmitted--;
+    pq_recovery_refused(cnx, p, cnx->now);
   }
   pq_dir_keys_free(&cnx->wkeys[PQ_CRYPTO_LEVEL_0RTT]);
   cnx->wkeys_ok[PQ_CRYPTO_LEVEL_0RTT] = 0;
