@@ -45,7 +45,7 @@ static void leave_flight(pq_cnx *cnx, pq_sent_pkt *p) {
 void pq_recovery_refused(pq_cnx *cnx, pq_sent_pkt *p, uint64_t now) {
   leave_flight(cnx, p);
   notify_frames(cnx, p, PQ_FATE_LOST); /* as pq_recovery_requeue_space does */
-  p->flags |= PQ_SENT_LOST;           /* kept in the list: never again */
+  p->flags |= PQ_SENT_LOST;            /* kept in the list: never again */
   p->lost_time = now;
 }
 
