@@ -188,6 +188,20 @@ uint64_t pl_now(void);
 uint64_t pl_random(void *buf, uint64_t len);
 uint64_t pl_log(const char *msg);
 
+/* Connection IDs that name the connection for its whole life: the source
+ * CID of this end's first Initial, of the peer's (known once its first
+ * packet arrived), and the client's first destination CID. Copies the CID
+ * into buf (PL_CID_MAX bytes always suffice) and returns its length (0:
+ * not known yet), or PL_ERR_INVAL for an unknown `which` or a buffer
+ * shorter than the CID. Both ends name a connection alike with the
+ * client's Initial SCID: LOCAL_INITIAL on the client, PEER_INITIAL on the
+ * server. */
+#define PL_CID_LOCAL_INITIAL 0
+#define PL_CID_PEER_INITIAL 1
+#define PL_CID_ORIGINAL_DCID 2
+#define PL_CID_MAX 20
+uint64_t pl_get_cid(uint64_t which, void *buf, uint64_t len);
+
 #ifdef __cplusplus
 }
 #endif

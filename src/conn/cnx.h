@@ -36,9 +36,9 @@ enum pq_cnx_state {
 typedef struct pq_local_cid {
   uint64_t seq;
   pq_cid cid;
-  uint8_t token[16];   /* stateless reset token */
+  uint8_t token[16]; /* stateless reset token */
   uint8_t used;
-  uint8_t announce;    /* NEW_CONNECTION_ID to send */
+  uint8_t announce; /* NEW_CONNECTION_ID to send */
 } pq_local_cid;
 
 /* A connection ID the peer retired, still routed to the connection for a
@@ -55,19 +55,19 @@ typedef struct pq_peer_cid {
   pq_cid cid;
   uint8_t token[16];
   uint8_t has_token;
-  uint8_t used;        /* slot holds a CID */
-  uint8_t retire;      /* RETIRE_CONNECTION_ID to send */
-  uint8_t retiring;    /* RETIRE_CONNECTION_ID sent, not yet acknowledged */
+  uint8_t used;     /* slot holds a CID */
+  uint8_t retire;   /* RETIRE_CONNECTION_ID to send */
+  uint8_t retiring; /* RETIRE_CONNECTION_ID sent, not yet acknowledged */
 } pq_peer_cid;
 
 /* Accumulated while one ACK frame is processed (process_ack_range calls). */
 typedef struct pq_ack_state {
-  pq_sent_pkt *cursor;      /* next unacked packet to look at, ascending */
-  uint64_t largest;         /* Largest Acknowledged of the frame */
-  int largest_newly;        /* that packet was newly acknowledged */
+  pq_sent_pkt *cursor; /* next unacked packet to look at, ascending */
+  uint64_t largest;    /* Largest Acknowledged of the frame */
+  int largest_newly;   /* that packet was newly acknowledged */
   uint64_t largest_time_sent;
   pq_path *largest_path;
-  int eliciting_newly;      /* some newly acked packet was ack-eliciting */
+  int eliciting_newly;       /* some newly acked packet was ack-eliciting */
   uint64_t newly_acked_ect0; /* newly acknowledged packets sent with ECT(0) */
   uint64_t newly_acked;
 } pq_ack_state;
@@ -88,46 +88,47 @@ struct pquic_cnx {
 
   int is_server;
   uint32_t version;
-  int state;            /* enum pq_cnx_state */
-  uint64_t now;         /* time of the call being processed */
+  int state;    /* enum pq_cnx_state */
+  uint64_t now; /* time of the call being processed */
   uint64_t created;
 
   /* connection ids */
-  pq_cid odcid;         /* client's first DCID: Initial keys, TP checks */
-  pq_cid client_dcid;   /* server: the DCID of the Initial that created us */
-  pq_cid initial_scid;  /* SCID of our first Initial (client), ours (server) */
-  pq_cid retry_scid;    /* client: SCID of the Retry we followed */
+  pq_cid odcid;             /* client's first DCID: Initial keys, TP checks */
+  pq_cid client_dcid;       /* server: the DCID of the Initial that created us */
+  pq_cid initial_scid;      /* SCID of our first Initial (client), ours (server) */
+  pq_cid retry_scid;        /* client: SCID of the Retry we followed */
+  pq_cid peer_initial_scid; /* SCID of the peer's first Initial (len 0: not yet) */
   uint8_t peer_cid_learned; /* client: the server's SCID replaced our random DCID */
   pq_local_cid local_cids[PQ_MAX_LOCAL_CIDS];
   pq_retired_cid retired_cids[PQ_MAX_RETIRED_CIDS];
   uint64_t next_local_seq;
   pq_peer_cid peer_cids[PQ_MAX_PEER_CIDS];
   uint64_t peer_retire_prior_to;
-  uint8_t token[256];   /* client: Retry or NEW_TOKEN token to send */
+  uint8_t token[256]; /* client: Retry or NEW_TOKEN token to send */
   size_t token_len;
-  uint8_t new_token_pending; /* server: send a NEW_TOKEN */
-  uint8_t has_preferred;     /* client: the server announced a preferred address */
+  uint8_t new_token_pending;         /* server: send a NEW_TOKEN */
+  uint8_t has_preferred;             /* client: the server announced a preferred address */
   struct sockaddr_storage preferred; /* client: where to move (our address family) */
-  int preferred_path;        /* client: index of the path to it, -1 if none */
-  uint64_t preferred_cid_seq; /* server: CID announced with the preferred address */
-  uint8_t retried;           /* server: created after a valid Retry token */
+  int preferred_path;                /* client: index of the path to it, -1 if none */
+  uint64_t preferred_cid_seq;        /* server: CID announced with the preferred address */
+  uint8_t retried;                   /* server: created after a valid Retry token */
 
   /* paths */
   pq_path paths[PQ_MAX_PATHS];
   uint32_t n_paths;
-  uint32_t active_path;      /* index of the path in use */
-  uint32_t fallback_path;    /* validated path to return to if migration fails */
-  uint8_t probe_only;        /* building a path-probing datagram */
-  uint8_t batch_ecn;         /* ECN codepoint of the datagrams being built */
-  uint8_t mtu_probe;         /* building a PMTU probe */
+  uint32_t active_path;   /* index of the path in use */
+  uint32_t fallback_path; /* validated path to return to if migration fails */
+  uint8_t probe_only;     /* building a path-probing datagram */
+  uint8_t batch_ecn;      /* ECN codepoint of the datagrams being built */
+  uint8_t mtu_probe;      /* building a PMTU probe */
 
   /* packet-number spaces and keys */
   pq_space spaces[PQ_EPOCH_COUNT];
   pq_dir_keys rkeys[PQ_LEVELS], wkeys[PQ_LEVELS];
-  pq_dir_keys rkeys_orig;     /* Initial read keys of the version we started with */
+  pq_dir_keys rkeys_orig; /* Initial read keys of the version we started with */
   uint8_t rkeys_orig_ok;
-  uint32_t orig_version;      /* version before compatible negotiation, 0 if none */
-  uint8_t version_restarted;  /* client: restarted once after Version Negotiation */
+  uint32_t orig_version;     /* version before compatible negotiation, 0 if none */
+  uint8_t version_restarted; /* client: restarted once after Version Negotiation */
   uint8_t rkeys_ok[PQ_LEVELS], wkeys_ok[PQ_LEVELS];
   /* 1-RTT key phases (RFC 9001 6): rkeys[3]/wkeys[3] hold the current
    * ones; reordered packets of the previous read phase open with rprev
@@ -135,12 +136,12 @@ struct pquic_cnx {
   pq_phase_keys rnext, rprev;
   uint8_t rnext_ok, rprev_ok;
   uint64_t rprev_until;
-  uint8_t key_phase;          /* write phase bit (in our short headers) */
-  uint8_t read_phase;         /* phase bit of rkeys[3] */
+  uint8_t key_phase;            /* write phase bit (in our short headers) */
+  uint8_t read_phase;           /* phase bit of rkeys[3] */
   uint64_t key_phase_start_pn;  /* first packet number sent in the write phase */
   uint64_t read_phase_start_pn; /* first packet number received in the read phase */
   uint64_t key_phase_time;      /* when either phase last changed */
-  int suite;            /* negotiated pq_cipher_suite */
+  int suite;                    /* negotiated pq_cipher_suite */
 
   /* TLS */
   pq_tls_session *tls;
@@ -152,39 +153,39 @@ struct pquic_cnx {
   /* transport parameters */
   pq_peer_params peer;
   uint8_t peer_tp_received;
-  uint64_t peer_initial_max_data;            /* as the peer announced them, */
-  uint64_t peer_initial_max_streams_bidi;    /* for the resumption blob */
+  uint64_t peer_initial_max_data;         /* as the peer announced them, */
+  uint64_t peer_initial_max_streams_bidi; /* for the resumption blob */
   uint64_t peer_initial_max_streams_uni;
 
   /* resumption and 0-RTT (session.c) */
-  uint8_t *ticket;          /* client: latest TLS resumption blob */
+  uint8_t *ticket; /* client: latest TLS resumption blob */
   size_t ticket_len;
-  uint64_t remembered[10];  /* client: limits 0-RTT was sent under */
+  uint64_t remembered[10]; /* client: limits 0-RTT was sent under */
   uint8_t has_remembered;
   uint8_t early_data_offered, early_data_accepted, resumed;
 
   /* streams */
   pq_u64map streams;
-  pq_stream *send_list;     /* round-robin cursor */
-  pq_stream *ctl_list;      /* streams with control frames pending */
-  uint64_t next_bidi, next_uni;              /* our next stream ids */
-  uint64_t max_bidi_local, max_uni_local;    /* peer's limits on our streams (counts) */
-  uint64_t max_bidi_remote, max_uni_remote;  /* our limits on the peer's streams */
+  pq_stream *send_list;                           /* round-robin cursor */
+  pq_stream *ctl_list;                            /* streams with control frames pending */
+  uint64_t next_bidi, next_uni;                   /* our next stream ids */
+  uint64_t max_bidi_local, max_uni_local;         /* peer's limits on our streams (counts) */
+  uint64_t max_bidi_remote, max_uni_remote;       /* our limits on the peer's streams */
   uint64_t opened_bidi_remote, opened_uni_remote; /* peer streams opened (counts) */
   uint64_t closed_bidi_remote, closed_uni_remote;
-  uint64_t peer_max_stream_data_bidi_local;  /* peer's initial limits for our sending */
+  uint64_t peer_max_stream_data_bidi_local; /* peer's initial limits for our sending */
   uint64_t peer_max_stream_data_bidi_remote;
   uint64_t peer_max_stream_data_uni;
-  uint64_t max_streams_sent[2];             /* MAX_STREAMS values advertised, bidi/uni */
-  uint8_t max_streams_pending[2];           /* MAX_STREAMS bidi/uni to send */
+  uint64_t max_streams_sent[2];   /* MAX_STREAMS values advertised, bidi/uni */
+  uint8_t max_streams_pending[2]; /* MAX_STREAMS bidi/uni to send */
   uint8_t streams_blocked_pending[2];
 
   /* connection flow control */
-  uint64_t max_data_send;     /* peer's limit */
-  uint64_t data_sent;         /* sum of highest offsets sent */
-  uint64_t max_data_recv;     /* limit we advertised */
-  uint64_t data_recv;         /* sum of highest offsets received */
-  uint64_t data_consumed;     /* bytes read by the application */
+  uint64_t max_data_send; /* peer's limit */
+  uint64_t data_sent;     /* sum of highest offsets sent */
+  uint64_t max_data_recv; /* limit we advertised */
+  uint64_t data_recv;     /* sum of highest offsets received */
+  uint64_t data_consumed; /* bytes read by the application */
   uint64_t recv_window;
   uint64_t window_epoch_start;
   uint8_t max_data_pending;
@@ -203,22 +204,22 @@ struct pquic_cnx {
 
   /* timers */
   uint64_t idle_deadline;
-  uint64_t idle_timeout;       /* negotiated */
-  uint8_t idle_armed_by_send;  /* restarted by a send since the last receipt */
+  uint64_t idle_timeout;      /* negotiated */
+  uint8_t idle_armed_by_send; /* restarted by a send since the last receipt */
   uint64_t close_deadline;
-  uint64_t last_wake;          /* value last reported to the endpoint */
-  uint64_t send_not_before;    /* output produced nothing: sending waits (pq_cnx_output) */
-  uint64_t send_backoff;       /* its current delay, 0 after a datagram went out */
+  uint64_t last_wake;       /* value last reported to the endpoint */
+  uint64_t send_not_before; /* output produced nothing: sending waits (pq_cnx_output) */
+  uint64_t send_backoff;    /* its current delay, 0 after a datagram went out */
 
   /* closing */
   uint64_t close_error;
   uint64_t close_frame_type;
   int close_is_app;
   int close_by_peer;
-  int close_err;               /* library code for the event */
+  int close_err; /* library code for the event */
   char close_reason[256];
-  uint8_t close_reason_private; /* the reason is not sent to the peer */
-  uint8_t close_pending;       /* CONNECTION_CLOSE to (re)send */
+  uint8_t close_reason_private;     /* the reason is not sent to the peer */
+  uint8_t close_pending;            /* CONNECTION_CLOSE to (re)send */
   uint32_t close_rx, close_rx_next; /* packets received while closing, next answer */
   uint64_t close_sent_time;
 
@@ -237,11 +238,13 @@ struct pquic_cnx {
 };
 
 /* The path in use (the one the connection started on, until migration). */
-static inline pq_path *pq_cnx_active_path(pq_cnx *cnx) { return &cnx->paths[cnx->active_path]; }
+static inline pq_path *pq_cnx_active_path(pq_cnx *cnx) {
+  return &cnx->paths[cnx->active_path];
+}
 
 /* Encryption level of a space's long-header packets; 1-RTT for APP. */
 static inline int pq_epoch_level(int epoch) {
-  return epoch == PQ_EPOCH_INITIAL ? PQ_CRYPTO_LEVEL_INITIAL
+  return epoch == PQ_EPOCH_INITIAL     ? PQ_CRYPTO_LEVEL_INITIAL
          : epoch == PQ_EPOCH_HANDSHAKE ? PQ_CRYPTO_LEVEL_HANDSHAKE
                                        : PQ_CRYPTO_LEVEL_1RTT;
 }
@@ -252,6 +255,8 @@ static inline int pq_level_epoch(int level) {
                                               : PQ_EPOCH_APP;
 }
 
-static inline int pq_cnx_closing(const pq_cnx *cnx) { return cnx->state >= PQ_CNX_CLOSING; }
+static inline int pq_cnx_closing(const pq_cnx *cnx) {
+  return cnx->state >= PQ_CNX_CLOSING;
+}
 
 #endif

@@ -249,6 +249,7 @@ int pq_cnx_accept(pq_cnx *cnx, const pq_header *h, const pq_token_info *token) {
   p->used = 1;
   p->seq = 0;
   pq_cid_set(&p->cid, h->scid, h->scid_len);
+  cnx->peer_initial_scid = p->cid;
   /* Initial keys come from the DCID the client is using now (the Retry's
    * SCID after a Retry). */
   rc = pq_initial_keys(&cnx->rkeys[0], &cnx->wkeys[0], cnx->version, h->dcid, h->dcid_len);

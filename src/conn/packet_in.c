@@ -118,8 +118,8 @@ PQ_OPIMPL uint64_t opimpl_decrypt_packet(pq_cnx *cnx, pq_pkt *pkt) {
     k = &cnx->rkeys_orig;
   size_t pn_len;
   uint64_t truncated;
-  int rc = pq_packet_remove_hp(&k->hp, pkt->data, pkt->h.len, pkt->h.pn_offset, &pn_len,
-                               &truncated);
+  int rc =
+      pq_packet_remove_hp(&k->hp, pkt->data, pkt->h.len, pkt->h.pn_offset, &pn_len, &truncated);
   if (rc || pq_header_read_pn(&pkt->h, NULL))
     return (uint64_t)(int64_t)PQUIC_ERR_DECRYPT;
   uint64_t pn = pq_op_decode_packet_number(cnx, pkt->epoch, truncated, pn_len);
@@ -160,6 +160,7 @@ PQ_OPIMPL uint64_t opimpl_incoming_packet(pq_cnx *cnx, pq_pkt *pkt) {
   if (!cnx->is_server && !cnx->peer_cid_learned && pkt->h.type != PQ_PKT_1RTT) {
     /* The server's first packet tells us the CID to use (RFC 9000 7.2). */
     pq_cid_set(&cnx->peer_cids[0].cid, pkt->h.scid, pkt->h.scid_len);
+    cnx->peer_initial_scid = cnx->peer_cids[0].cid;
     cnx->peer_cid_learned = 1;
   }
   if (pq_header_check_reserved(&pkt->h, NULL)) {
@@ -230,7 +231,7 @@ PQ_OPIMPL uint64_t opimpl_process_packet_payload(pq_cnx *cnx, pq_pkt *pkt) {
        * peer's encoding error (or a plugin misbehaving on its own frame). */
       int64_t err = (int64_t)rc;
       uint64_t code = err == PQUIC_ERR_PROTOCOL_VIOLATION ? PQUIC_WIRE_PROTOCOL_VIOLATION
-                                                           : PQUIC_WIRE_FRAME_ENCODING_ERROR;
+                                                          : PQUIC_WIRE_FRAME_ENCODING_ERROR;
       pq_cnx_error(cnx, code, type, "malformed frame");
       return 0;
     }

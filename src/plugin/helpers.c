@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "plugin/helpers.h"
 #include "pquic/ops.h"
+#include "pquic_plugin.h" /* PL_CID_* */
 
 /* ---- fields ---- */
 
@@ -277,6 +278,26 @@ uint64_t pq_pl_h_log(pq_pl_run *r, uint64_t msg, uint64_t a2, uint64_t a3) {
   if (s)
     PQ_LOG(PQ_LOG_INFO, "plugin %s: %s", r->inst->plugin->mf.name, s);
   return 0;
+}
+
+/* ---- connection IDs ---- */
+
+/* The connection's identity as both ends can name it (pl_get_cid). */
+uint64_t pq_pl_h_get_cid(pq_pl_run *r, uint64_t which, uint64_t buf, uint64_t len) {
+  const pq_cnx *c = r->cnx;
+  const pq_cid *cid = which == PL_CID_LOCAL_INITIAL   ? &c->initial_scid
+                      : which == PL_CID_PEER_INITIAL  ? &c->peer_initial_scid
+                      : which == PL_CID_ORIGINAL_DCID ? &c->odcid
+                                                      : NULL;
+  if (!cid || len < cid->len)
+    return (uint64_t)(int64_t)PQUIC_ERR_INVAL;
+  uint8_t *b = pq_pl_check(r, buf, cid->len, PQ_BPF_REGION_WRITE);
+  if (!b) {
+    pq_pl_fault(r, PQUIC_ERR_PLUGIN_MEMORY);
+    return 0;
+  }
+  memcpy(b, cid->id, cid->len);
+  return cid->len;
 }
 
 /* ---- the PRE's helper table ---- */

@@ -43,7 +43,8 @@
   X(21, push_message)                                                                              \
   X(22, now)                                                                                       \
   X(23, random)                                                                                    \
-  X(24, log)
+  X(24, log)                                                                                       \
+  X(25, get_cid)
 #define PQ_PL_HELPER_RUN_PROTOOP 19
 
 #define X(id, name, obj)                                                                           \

@@ -112,6 +112,10 @@ uint64_t pl_random(void *buf, uint64_t len) {
   RUN_OR(NO_RUN)
   return pq_pl_h_random(r, P(buf), len, 0);
 }
+uint64_t pl_get_cid(uint64_t which, void *buf, uint64_t len) {
+  RUN_OR(NO_RUN)
+  return pq_pl_h_get_cid(r, which, P(buf), len);
+}
 uint64_t pl_log(const char *msg) {
   RUN_OR(NO_RUN)
   return pq_pl_h_log(r, P(msg), 0, 0);

@@ -58,6 +58,26 @@ PLUGLET(read_loop) {
   return sum;
 }
 
+/* external: the connection IDs (pl_get_cid) into out[0..5]: local
+ * initial, peer initial, original DCID as (length, first 8 bytes), then
+ * out[6] for an unknown id and out[7] for a too short buffer */
+PLUGLET(cids) {
+  uint8_t b[PL_CID_MAX];
+  for (uint64_t w = 0; w < 3; w++) {
+    for (int i = 0; i < PL_CID_MAX; i++)
+      b[i] = 0;
+    uint64_t n = pl_get_cid(w, b, sizeof b);
+    uint64_t first = 0;
+    for (int i = 0; i < 8; i++)
+      first = first << 8 | b[i];
+    args->out[2 * w] = n;
+    args->out[2 * w + 1] = first;
+  }
+  args->out[6] = pl_get_cid(3, b, sizeof b);
+  args->out[7] = pl_get_cid(PL_CID_LOCAL_INITIAL, b, 1);
+  return 0;
+}
+
 /* ---- memory ---- */
 
 static uint64_t bumps;
@@ -195,6 +215,11 @@ PLUGLET(observer_run) {
 PLUGLET(forged_path) {
   uint64_t in[3] = {0x1000, 1, 2};
   return run_protoop(pl_op_id("update_rtt"), 0, in, 3, NULL, 0);
+}
+
+/* a connection ID written to the args block of an observer (read-only) */
+PLUGLET(cid_readonly) {
+  return pl_get_cid(PL_CID_LOCAL_INITIAL, (void *)args->in, PL_CID_MAX);
 }
 
 /* external: starts the fx_loop_a / fx_loop_b cycle */

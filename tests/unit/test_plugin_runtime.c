@@ -11,6 +11,7 @@
 #endif
 
 #include "common/alloc.h"
+#include "conn/cnx.h"
 #include "plugin/bundle.h"
 #include "pquic_plugin.h"
 
@@ -84,7 +85,8 @@ static const char helpers_manifest[] = "plugin org.test.helpers\n"
                                        "fx_fields external fixture.o fields\n"
                                        "fx_heap external fixture.o heap_ops\n"
                                        "fx_bump external fixture.o bump\n"
-                                       "fx_core external fixture.o call_core\n";
+                                       "fx_core external fixture.o call_core\n"
+                                       "fx_cids external fixture.o cids\n";
 
 static void helpers(void **state) {
   (void)state;
@@ -122,6 +124,23 @@ static void helpers(void **state) {
   assert_true(out[0] > 0 && out[0] <= st.cwnd); /* cc_available */
   assert_int_equal((int64_t)out[1], PQUIC_ERR_UNSUPPORTED);
   assert_int_equal((int64_t)out[2], PQUIC_ERR_OP_UNKNOWN);
+
+  /* Connection IDs: the client's own, the server's, the first DCID. */
+  assert_int_equal(call(c.cnx, "fx_cids", NULL, 0, out, 8), 0);
+  const pq_cid *want[3] = {&c.cnx->initial_scid, &s.cnx->initial_scid, &c.cnx->odcid};
+  for (int w = 0; w < 3; w++) {
+    uint64_t first = 0;
+    for (int i = 0; i < 8; i++)
+      first = first << 8 | (i < want[w]->len ? want[w]->id[i] : 0);
+    assert_true(want[w]->len >= 8);
+    assert_int_equal(out[2 * w], want[w]->len);
+    assert_int_equal(out[2 * w + 1], first);
+  }
+  assert_int_equal((int64_t)out[6], PQUIC_ERR_INVAL);
+  assert_int_equal((int64_t)out[7], PQUIC_ERR_INVAL);
+  /* The server's view: the client's initial SCID is its peer's. */
+  assert_memory_equal(s.cnx->peer_initial_scid.id, c.cnx->initial_scid.id, c.cnx->initial_scid.len);
+  assert_int_equal(s.cnx->peer_initial_scid.len, c.cnx->initial_scid.len);
 
   assert_int_equal(call(c.cnx, "fx_counts", NULL, 0, out, 5), 0);
   assert_int_equal(out[PQUIC_ANCHOR_REPLACE], 0);
@@ -269,6 +288,8 @@ static const fault_case faults[] = {
     {"forged path to the core", "fx_go external fixture.o forged_path\n", PQUIC_ERR_PLUGIN_HANDLE,
      0},
     {"denied field", "fx_go external fixture.o read_spin\n", PQUIC_ERR_FIELD_DENIED, PQF_PATH_SPIN},
+    {"connection ID into read-only memory", "packet_received post fixture.o cid_readonly\n",
+     PQUIC_ERR_PLUGIN_MEMORY, 0},
 };
 
 static void one_fault(const fault_case *fc) {
