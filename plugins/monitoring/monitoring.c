@@ -3,15 +3,16 @@
  * Counters the core does not keep, or keeps differently, are recorded by
  * observers of the operations that change them, at the points where the
  * core counts its own statistics, so both agree exactly at any report:
- * bytes received when a datagram reaches the connection, packets received
- * (and out of order) when a decrypted packet's frames are about to be
- * processed, losses and retransmissions when declared, spurious losses,
- * window samples, streams, the handshake and the closing. Packets and
- * bytes sent, RTT, window, flight and stream bytes are read from the
- * connection when a report is built: an observer of every packet sent
- * would cost the sender a pluglet run per packet for a count the core
- * already keeps. Reports are pushed only from points outside the building
- * of a datagram, where the core's per-datagram byte count is settled. */
+ * packets received (and out of order) when a decrypted packet's frames
+ * are about to be processed, losses and retransmissions when declared,
+ * spurious losses, window samples, streams, the handshake and the
+ * closing. Packets and bytes sent, bytes received, RTT, window, flight
+ * and stream bytes are read from the connection when a report is built:
+ * an observer of every packet sent or datagram received would cost a
+ * pluglet run per packet for a count the core already keeps (the
+ * receiver's per-packet observer is the plugin's main cost). Reports are
+ * pushed only from points outside the building of a datagram, where the
+ * core's per-datagram byte count is settled. */
 #include "pquic_plugin.h"
 
 #include "monitoring_report.h"
@@ -32,7 +33,7 @@ typedef struct mon_state {
   uint64_t next_periodic_us; /* due time of the next one */
   uint64_t frame_type;       /* of the transport error we detected */
   uint32_t seq;              /* reports pushed */
-  uint8_t cid_len, cid_tried, hs_done, close_step, local_error;
+  uint8_t hs_done, close_step, local_error;
   uint8_t cid[MON_CID_MAX];
   uint8_t buf[MON_REPORT_LEN];
 } mon_state;
@@ -61,6 +62,7 @@ static void snapshot(mon_state *s) {
   uint64_t *v = s->v;
   v[MON_F_PACKETS_SENT] = pl_get_cnx(PQF_CNX_PACKETS_SENT);
   v[MON_F_BYTES_SENT] = pl_get_cnx(PQF_CNX_BYTES_SENT);
+  v[MON_F_BYTES_RECEIVED] = pl_get_cnx(PQF_CNX_BYTES_RECEIVED);
   uint64_t path = pl_get_cnx(PQF_CNX_ACTIVE_PATH);
   v[MON_F_RTT_MIN_US] = pl_get_path(path, PQF_PATH_MIN_RTT);
   v[MON_F_RTT_SMOOTHED_US] = pl_get_path(path, PQF_PATH_SMOOTHED_RTT);
@@ -81,11 +83,17 @@ static uint64_t report(mon_state *s, uint64_t kind, uint64_t flags) {
   uint64_t created = pl_get_cnx(PQF_CNX_CREATED);
   snapshot(s);
   s->v[MON_F_UPTIME_US] = pl_now() - created;
-  if (pl_get_cnx(PQF_CNX_IS_SERVER))
+  uint64_t server = pl_get_cnx(PQF_CNX_IS_SERVER);
+  if (server)
     flags |= MON_FLAG_SERVER;
   if (s->hs_done)
     flags |= MON_FLAG_HANDSHAKE_DONE;
-  if (s->cid_tried && s->cid_len)
+  /* The client's Initial SCID names the connection alike on both ends. */
+  uint64_t cid_len =
+      pl_get_cid(server ? PL_CID_PEER_INITIAL : PL_CID_LOCAL_INITIAL, s->cid, MON_CID_MAX);
+  if (cid_len > MON_CID_MAX)
+    cid_len = 0;
+  if (cid_len)
     flags |= MON_FLAG_CID;
   uint8_t *b = s->buf;
   b[0] = MON_MAGIC0;
@@ -95,9 +103,9 @@ static uint64_t report(mon_state *s, uint64_t kind, uint64_t flags) {
   b[MON_OFF_VERSION] = MON_VERSION;
   b[MON_OFF_KIND] = (uint8_t)kind;
   b[MON_OFF_FLAGS] = (uint8_t)flags;
-  b[MON_OFF_CID_LEN] = s->cid_len;
-  for (int i = 0; i < MON_CID_MAX; i++)
-    b[MON_OFF_CID + i] = i < s->cid_len ? s->cid[i] : 0;
+  b[MON_OFF_CID_LEN] = (uint8_t)cid_len;
+  for (uint64_t i = 0; i < MON_CID_MAX; i++)
+    b[MON_OFF_CID + i] = i < cid_len ? s->cid[i] : 0;
   put32(b + MON_OFF_SEQ, s->seq);
   put64(b + MON_OFF_CREATED, created);
   b[MON_OFF_NFIELDS] = 0;
@@ -108,42 +116,6 @@ static uint64_t report(mon_state *s, uint64_t kind, uint64_t flags) {
     put64(b + MON_HEADER_LEN + 8 * i, s->v[i]);
   s->seq++;
   return pl_push_message(b, MON_REPORT_LEN);
-}
-
-/* The client's initial source connection ID, from the first long-header
- * datagram the connection receives: the server finds it as the source of
- * the client's Initial, the client as the destination of the server's
- * first answer (Initial, Retry or Version Negotiation). */
-static void learn_cid(mon_state *s, const uint8_t *d, uint64_t len) {
-  s->cid_tried = 1;
-  if (len < 7 || !(d[0] & 0x80))
-    return;
-  uint64_t dcil = d[5];
-  if (dcil > MON_CID_MAX || 7 + dcil > len)
-    return;
-  uint64_t scil = d[6 + dcil];
-  if (scil > MON_CID_MAX || 7 + dcil + scil > len)
-    return;
-  const uint8_t *cid = d + 6;
-  uint64_t n = dcil;
-  if (pl_get_cnx(PQF_CNX_IS_SERVER)) {
-    cid = d + 7 + dcil;
-    n = scil;
-  }
-  for (uint64_t i = 0; i < n; i++)
-    s->cid[i] = cid[i];
-  s->cid_len = (uint8_t)n;
-}
-
-/* incoming_datagram(path, data, len, ecn) */
-PLUGLET(mon_datagram_in) {
-  mon_state *s = state();
-  if (!s)
-    return 0;
-  s->v[MON_F_BYTES_RECEIVED] += args->in[2];
-  if (!s->cid_tried)
-    learn_cid(s, (const uint8_t *)args->in[1], args->in[2]);
-  return 0;
 }
 
 /* process_packet_payload(pkt): a decrypted, new packet. Also where

@@ -55,7 +55,7 @@
 #define MON_FLAG_SERVER 0x01         /* reported by the server side */
 #define MON_FLAG_HANDSHAKE_DONE 0x02 /* handshake complete */
 #define MON_FLAG_CLOSED_BY_PEER 0x04 /* close report: the peer closed (or reset) first */
-#define MON_FLAG_CID 0x08            /* the cid is known (a datagram arrived) */
+#define MON_FLAG_CID 0x08            /* the cid is known (not zero-length) */
 #define MON_FLAGS_ALL 0x0f
 
 /* Close kinds (MON_F_CLOSE_KIND), from the first step of the closing. */
