@@ -182,6 +182,8 @@ uint64_t pq_pl_write_frames(pq_cnx *cnx, pq_opkt *o) {
     pc->period_start = cnx->stats.bytes_sent;
     pc->period_plugin = 0;
   }
+  if (!pq_pl_has_pending(cnx))
+    return 0; /* the common case, every packet: no stream scan */
   uint64_t allowance = UINT64_MAX;
   if (pq_streams_have_pending(cnx)) {
     /* Plugins' share of what the period sent so far, this packet included:
