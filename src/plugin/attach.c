@@ -11,6 +11,12 @@ pq_pl_cnx *pq_pl_cnx_of(pq_cnx *cnx) {
   return cnx && cnx->pl ? (pq_pl_cnx *)cnx->pl : NULL;
 }
 
+static void inst_free(pq_pl_inst *in) {
+  pq_free(in->queue);
+  pq_free(in->bi.mem);
+  pq_free(in);
+}
+
 static pq_pl_inst *inst_new(struct pquic_plugin *p, pq_cnx *cnx) {
   pq_pl_inst *in = pq_calloc(1, sizeof *in + p->n_pluglets * sizeof in->hooks[0]);
   if (!in)
@@ -30,15 +36,16 @@ static pq_pl_inst *inst_new(struct pquic_plugin *p, pq_cnx *cnx) {
     (void)pq_bpf_prog_globals_init(p->progs[i], mem, p->memory);
   memset(mem + p->stack_lo, 0, PQ_PL_STACK);
   pq_pl_heap_init(&in->heap, mem, p->globals, p->stack_lo);
-  for (size_t i = 0; i < p->n_pluglets; i++)
-    in->hooks[i] = (pq_pl_hook){in, &p->pluglets[i]};
+  for (size_t i = 0; i < p->n_pluglets; i++) {
+    const pq_pl_pluglet *pl = &p->pluglets[i];
+    in->hooks[i] = (pq_pl_hook){.inst = in, .pl = pl};
+    if (!p->native &&
+        pq_bpf_call_init(&in->hooks[i].call, p->progs[pl->obj], (size_t)pl->entry, &in->bi) != 0) {
+      inst_free(in); /* cannot happen for a loaded plugin: its region fits */
+      return NULL;
+    }
+  }
   return in;
-}
-
-static void inst_free(pq_pl_inst *in) {
-  pq_free(in->queue);
-  pq_free(in->bi.mem);
-  pq_free(in);
 }
 
 static const char *owner_name(const pq_cnx *cnx, uint32_t owner) {

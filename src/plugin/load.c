@@ -61,6 +61,7 @@ static int resolve_ops(pq_pl_ep *e, struct pquic_plugin *p, char *err, size_t er
                   "ones",
                   m->line, m->op);
     pl->op_id = id;
+    pl->kinds = pq_pl_op_kinds(id);
     pl->has_param = m->has_param;
     pl->param = m->param;
     pl->anchor = m->anchor;

@@ -74,6 +74,7 @@ typedef uint64_t (*pq_pl_native_fn)(void *args);
 
 typedef struct pq_pl_pluglet {
   uint32_t op_id;
+  const pq_pl_opkinds *kinds; /* its inputs (NULL: a plugin operation) */
   int has_param;
   uint64_t param;
   int anchor; /* pquic_anchor */
@@ -111,6 +112,7 @@ typedef struct pq_pl_inst pq_pl_inst;
 typedef struct pq_pl_hook {
   pq_pl_inst *inst;
   const pq_pl_pluglet *pl;
+  pq_bpf_call call; /* bytecode: its entry on the instance, checked once */
 } pq_pl_hook;
 
 struct pq_pl_inst {

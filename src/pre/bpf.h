@@ -257,6 +257,25 @@ typedef struct pq_bpf_fault {
 int pq_bpf_run(const pq_bpf_prog *p, size_t entry, pq_bpf_instance *inst,
                const pq_bpf_run_args *args, uint64_t *r0, pq_bpf_fault *fault);
 
+/* A run of one entry on one instance, checked once for calls repeated on
+ * every packet: pq_bpf_call_run() then checks only what a run may change (the
+ * lent regions, the stack left, the engine). The program and the instance
+ * must outlive it, and the instance's mem and len must not change. */
+typedef struct pq_bpf_call {
+  const pq_bpf_prog *prog;
+  pq_bpf_instance *inst;
+  uint32_t func;   /* function of the entry */
+  uint32_t need;   /* stack bytes of its frames */
+  uint64_t lim[4]; /* the instance's access limits per width, for the JIT */
+} pq_bpf_call;
+
+/* Checks entry `entry` of `p` on `inst` as pq_bpf_run does and fills *c.
+ * Errors: INVAL. */
+int pq_bpf_call_init(pq_bpf_call *c, const pq_bpf_prog *p, size_t entry, pq_bpf_instance *inst);
+/* pq_bpf_run for a prepared call: same results, same errors. */
+int pq_bpf_call_run(const pq_bpf_call *c, const pq_bpf_run_args *args, uint64_t *r0,
+                    pq_bpf_fault *fault);
+
 /* One line about a fault: "bounds fault at insn 7: 8-byte read of 0x...". */
 void pq_bpf_fault_describe(const pq_bpf_fault *f, char *buf, size_t len);
 

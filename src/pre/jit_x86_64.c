@@ -500,28 +500,33 @@ uint32_t pq_jit_insn_offset(const pq_jit *j, uint32_t pc) {
   return j ? j->insn_off[pc] : 0;
 }
 
-/* Limits so that `offset < lim` means [offset, offset + w) fits in len. */
-static void set_limits(uint64_t *lim, size_t len, int allowed) {
-  for (unsigned lw = 0; lw < 4; lw++) {
-    uint64_t w = 1u << lw;
-    lim[lw] = allowed && len >= w ? len - w + 1 : 0;
-  }
-}
-
 int pq_jit_run(const pq_bpf_prog *p, uint32_t func, pq_run *r) {
+  /* Not cleared as a whole (it is ~340 bytes and every call pays): each
+   * field the code reads is set here; tmp, r9 and saved_rsp are written
+   * by the code before it reads them, r0 and status on the way out. */
   pq_jit_ctx ctx;
-  memset(&ctx, 0, sizeof(ctx));
-  const pq_bpf_instance *inst = r->env.inst;
-  ctx.base = (uint64_t)(uintptr_t)inst->mem;
-  set_limits(ctx.lim, inst->len, 1);
-  if (r->env.nlent) {
-    const pq_bpf_region *g = &r->env.lent[0];
-    ctx.lent_base = (uint64_t)(uintptr_t)g->base;
-    set_limits(ctx.lent_rlim, g->len, (g->flags & PQ_BPF_REGION_READ) != 0);
-    set_limits(ctx.lent_wlim, g->len, (g->flags & PQ_BPF_REGION_WRITE) != 0);
-    for (unsigned m = 1; m < 4; m++)
-      ctx.lent_plim[m] = (g->flags & m) == m ? g->len : 0;
+  ctx.base = (uint64_t)(uintptr_t)r->env.inst->mem;
+  memcpy(ctx.lim, r->inst_lim, sizeof ctx.lim);
+  /* The first lent region is checked inline: its limits for reads and
+   * writes (0: not allowed), and its length per access mask for pads. */
+  const pq_bpf_region none = {0};
+  const pq_bpf_region *g = r->env.nlent ? &r->env.lent[0] : &none;
+  uint64_t lim[4];
+  pq_run_limits(lim, g->len);
+  uint64_t rkeep = g->flags & PQ_BPF_REGION_READ ? ~(uint64_t)0 : 0;
+  uint64_t wkeep = g->flags & PQ_BPF_REGION_WRITE ? ~(uint64_t)0 : 0;
+  ctx.lent_base = (uint64_t)(uintptr_t)g->base;
+  for (unsigned w = 0; w < 4; w++) {
+    ctx.lent_rlim[w] = lim[w] & rkeep;
+    ctx.lent_wlim[w] = lim[w] & wkeep;
   }
+  ctx.lent_plim[0] = 0;
+  ctx.lent_plim[1] = g->len & rkeep;
+  ctx.lent_plim[2] = g->len & wkeep;
+  ctx.lent_plim[3] = g->len & rkeep & wkeep;
+  ctx.status = J_ST_OK;
+  ctx.fault_insn = 0;
+  ctx.r0 = 0;
   ctx.budget = r->budget;
   ctx.target = (uint64_t)(uintptr_t)(p->jit->code + p->jit->func_off[func]);
   memcpy(ctx.args, r->args, sizeof(ctx.args));

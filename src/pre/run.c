@@ -27,9 +27,17 @@ int pq_run_fault(pq_run *r, int err, uint32_t insn, uint64_t addr, unsigned widt
   return err;
 }
 
-static int check_args(const pq_bpf_prog *p, size_t entry, const pq_bpf_instance *inst,
-                      const pq_bpf_run_args *a) {
-  if (!p || !inst || !a || entry >= p->nentries || !inst->mem)
+/* Limits so that `offset < lim` means [offset, offset + w) fits in len
+ * (w = 1, 2, 4, 8). */
+void pq_run_limits(uint64_t lim[4], uint64_t len) {
+  lim[0] = len;
+  lim[1] = len >= 2 ? len - 1 : 0;
+  lim[2] = len >= 4 ? len - 3 : 0;
+  lim[3] = len >= 8 ? len - 7 : 0;
+}
+
+int pq_bpf_call_init(pq_bpf_call *c, const pq_bpf_prog *p, size_t entry, pq_bpf_instance *inst) {
+  if (!c || !p || !inst || entry >= p->nentries || !inst->mem)
     return PQUIC_ERR_INVAL;
   if ((uint64_t)(uintptr_t)inst->mem + inst->len < (uint64_t)(uintptr_t)inst->mem)
     return PQUIC_ERR_INVAL;
@@ -37,57 +45,82 @@ static int check_args(const pq_bpf_prog *p, size_t entry, const pq_bpf_instance 
     return PQUIC_ERR_INVAL;
   if (inst->stack_lo > inst->stack_top || inst->stack_top > inst->len)
     return PQUIC_ERR_INVAL;
-  if (a->nlent > PQ_BPF_MAX_LENT || (a->nlent && !a->lent))
-    return PQUIC_ERR_INVAL;
-  for (size_t i = 0; i < a->nlent; i++) {
-    uint64_t b = (uint64_t)(uintptr_t)a->lent[i].base;
-    if ((!a->lent[i].base && a->lent[i].len) || b + a->lent[i].len < b)
-      return PQUIC_ERR_INVAL;
-  }
+  c->prog = p;
+  c->inst = inst;
+  c->func = p->entries[entry].func;
+  c->need = p->funcs[c->func].frames * PQ_BPF_STACK_FRAME;
+  pq_run_limits(c->lim, inst->len);
   return 0;
 }
 
-int pq_bpf_run(const pq_bpf_prog *p, size_t entry, pq_bpf_instance *inst, const pq_bpf_run_args *a,
-               uint64_t *r0, pq_bpf_fault *fault) {
-  if (fault)
-    memset(fault, 0, sizeof(*fault));
-  int rc = check_args(p, entry, inst, a);
-  if (rc)
-    return rc;
-  int engine = a->engine;
+/* The engine a run uses, or an error. */
+static int pick_engine(const pq_bpf_prog *p, int engine) {
   if (engine == PQ_BPF_ENGINE_AUTO)
     engine = p->jit ? PQ_BPF_ENGINE_JIT : PQ_BPF_ENGINE_INTERP;
   if (engine == PQ_BPF_ENGINE_JIT && !p->jit)
     return PQUIC_ERR_UNSUPPORTED;
   if (engine != PQ_BPF_ENGINE_JIT && engine != PQ_BPF_ENGINE_INTERP)
     return PQUIC_ERR_INVAL;
-  uint32_t func = p->entries[entry].func;
-  size_t need = (size_t)p->funcs[func].frames * PQ_BPF_STACK_FRAME;
-  if (inst->stack_top - inst->stack_lo < need)
-    return PQUIC_ERR_STACK;
+  return engine;
+}
 
-  pq_run r;
-  memset(&r, 0, sizeof(r));
-  r.env.prog = p;
-  r.env.inst = inst;
-  r.env.lent = a->lent;
-  r.env.nlent = a->nlent;
-  r.env.user = a->user;
+/* What changes from run to run: the lent regions, the stack left, the
+ * engine. Returns the engine or an error. */
+static int check_run(const pq_bpf_call *c, const pq_bpf_run_args *a) {
+  if (!c || !a || a->nlent > PQ_BPF_MAX_LENT || (a->nlent && !a->lent))
+    return PQUIC_ERR_INVAL;
+  for (size_t i = 0; i < a->nlent; i++) {
+    uint64_t b = (uint64_t)(uintptr_t)a->lent[i].base;
+    if ((!a->lent[i].base && a->lent[i].len) || b + a->lent[i].len < b)
+      return PQUIC_ERR_INVAL;
+  }
+  const pq_bpf_instance *inst = c->inst;
+  if (inst->stack_lo > inst->stack_top || inst->stack_top - inst->stack_lo < c->need)
+    return PQUIC_ERR_STACK;
+  return pick_engine(c->prog, a->engine);
+}
+
+int pq_bpf_call_run(const pq_bpf_call *c, const pq_bpf_run_args *a, uint64_t *r0,
+                    pq_bpf_fault *fault) {
+  int engine = check_run(c, a);
+  if (engine < 0) {
+    if (fault)
+      memset(fault, 0, sizeof(*fault));
+    return engine;
+  }
+  pq_bpf_instance *inst = c->inst;
+  /* Everything else zero: no fault, no helper site yet. */
+  pq_run r = {
+      .env = {.prog = c->prog, .inst = inst, .lent = a->lent, .nlent = a->nlent, .user = a->user},
+      .inst_lim = c->lim,
+      .budget = a->budget,
+      .fp = (uint64_t)(uintptr_t)(inst->mem + inst->stack_top)};
   memcpy(r.args, a->args, sizeof(r.args));
-  r.budget = a->budget;
-  r.fp = (uint64_t)(uintptr_t)(inst->mem + inst->stack_top);
   /* Frames occupy [top - need, top); a nested run from a helper goes below. */
-  inst->stack_top -= need;
+  inst->stack_top -= c->need;
+  int rc;
   if (engine == PQ_BPF_ENGINE_JIT)
-    rc = pq_jit_run(p, func, &r);
+    rc = pq_jit_run(c->prog, c->func, &r);
   else
-    rc = pq_interp_run(p, func, &r);
-  inst->stack_top += need;
+    rc = pq_interp_run(c->prog, c->func, &r);
+  inst->stack_top += c->need;
   if (rc == 0 && r0)
     *r0 = r.r0;
   if (fault)
     *fault = r.fault;
   return rc;
+}
+
+int pq_bpf_run(const pq_bpf_prog *p, size_t entry, pq_bpf_instance *inst, const pq_bpf_run_args *a,
+               uint64_t *r0, pq_bpf_fault *fault) {
+  pq_bpf_call c;
+  int rc = pq_bpf_call_init(&c, p, entry, inst);
+  if (rc) {
+    if (fault)
+      memset(fault, 0, sizeof(*fault));
+    return rc;
+  }
+  return pq_bpf_call_run(&c, a, r0, fault);
 }
 
 void pq_bpf_fault_describe(const pq_bpf_fault *f, char *buf, size_t len) {

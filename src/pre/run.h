@@ -29,8 +29,9 @@ typedef struct pq_run {
   pq_bpf_env env;
   pq_bpf_fault fault;
   uint64_t args[5];
-  uint64_t fp;     /* r10 of the entry frame */
-  uint64_t budget; /* remaining */
+  const uint64_t *inst_lim; /* the instance's limits (pq_bpf_call.lim) */
+  uint64_t fp;              /* r10 of the entry frame */
+  uint64_t budget;          /* remaining */
   uint64_t r0;
 } pq_run;
 
@@ -43,6 +44,10 @@ static inline int pq_run_in(uint64_t addr, uint64_t w, const uint8_t *base, size
 /* 1 when an access of width w at addr is allowed (instance region, or a lent
  * region that permits `access`). */
 int pq_run_mem_ok(const pq_bpf_env *env, uint64_t addr, uint64_t w, unsigned access);
+
+/* Limits so that `offset < lim` means [offset, offset + w) fits in len
+ * (w = 1, 2, 4, 8). */
+void pq_run_limits(uint64_t lim[4], uint64_t len);
 
 /* Records a fault in r and returns its error code. */
 int pq_run_fault(pq_run *r, int err, uint32_t insn, uint64_t addr, unsigned width, int write);
