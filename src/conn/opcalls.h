@@ -71,11 +71,11 @@
 /* Direct calls: implementations are extern; events do nothing. */
 #define PQ_DIRECT_DEFAULT(name, kind, args, outs)                                                  \
   pq_opimpl_type_##name opimpl_##name;                                                             \
-  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) { \
-    return opimpl_##name(cnx PQ_ARGP_##kind PQ_NAMES_##args PQ_ARGO_##outs);                      \
+  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) {  \
+    return opimpl_##name(cnx PQ_ARGP_##kind PQ_NAMES_##args PQ_ARGO_##outs);                       \
   }
 #define PQ_DIRECT_EVENT(name, kind, args, outs)                                                    \
-  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) { \
+  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) {  \
     (void)cnx;                                                                                     \
     return 0;                                                                                      \
   }
@@ -88,16 +88,16 @@
  * built-in is called through the table's typed pointer, with native
  * arguments; only connections with pluglets pack the 16-slot convention. */
 #define PQ_FAST_DEFAULT(name, kind, args, outs)                                                    \
-  if (__builtin_expect(cnx->op.table->plain || !cnx->op.table->hooked[PQ_OP_##name], 1))          \
+  if (__builtin_expect(!cnx->op.table->hooked[PQ_OP_##name], 1))                                   \
     return ((pq_opimpl_type_##name *)cnx->op.table->typed[PQ_OP_##name])(                          \
         cnx PQ_ARGP_##kind PQ_NAMES_##args PQ_ARGO_##outs);
 #define PQ_FAST_EVENT(name, kind, args, outs)                                                      \
-  if (__builtin_expect(cnx->op.table->plain || !cnx->op.table->hooked[PQ_OP_##name], 1))          \
+  if (__builtin_expect(!cnx->op.table->hooked[PQ_OP_##name], 1))                                   \
     return 0;
 #define PQ_OP(name, kind, dflt, cat, args, outs, outdoc, contract)                                 \
-  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) { \
-    PQ_FAST_##dflt(name, kind, args, outs) const uint64_t in_[] = {PQ_PACK_##args 0};             \
-    return pq_op_dispatch(cnx, &cnx->op, PQ_OP_##name, PQ_VALP_##kind, in_, PQ_COUNT_##args,     \
+  static inline uint64_t pq_op_##name(pq_cnx *cnx PQ_SIGP_##kind PQ_DECL_##args PQ_SIGO_##outs) {  \
+    PQ_FAST_##dflt(name, kind, args, outs) const uint64_t in_[] = {PQ_PACK_##args 0};              \
+    return pq_op_dispatch(cnx, &cnx->op, PQ_OP_##name, PQ_VALP_##kind, in_, PQ_COUNT_##args,       \
                           PQ_VALO_##outs, PQ_NOUT_##outs, 0);                                      \
   }
 #include "ops/core_ops.def"
@@ -106,7 +106,7 @@
 
 /* Looks up the argument list of operation `name` for its adapter. */
 #define PQ_OP(name, kind, dflt, cat, args, outs, outdoc, contract)                                 \
-  static inline uint64_t pq_opunpack_##name(pq_cnx *cnx, pquic_op_args *a,                        \
+  static inline uint64_t pq_opunpack_##name(pq_cnx *cnx, pquic_op_args *a,                         \
                                             pq_opimpl_type_##name *impl) {                         \
     (void)a;                                                                                       \
     return impl(cnx PQ_UNPACKP_##kind PQ_UNPACK_##args PQ_UNPACKO_##outs);                         \
@@ -116,18 +116,19 @@
 
 /* The table-facing adapter of opimpl_<name>. */
 #define PQ_OP_ADAPTER(name)                                                                        \
-  static uint64_t opadapt_##name(pq_cnx *cnx, pquic_op_args *a, void *user) {                     \
+  static uint64_t opadapt_##name(pq_cnx *cnx, pquic_op_args *a, void *user) {                      \
     (void)user;                                                                                    \
     return pq_opunpack_##name(cnx, a, opimpl_##name);                                              \
   }
 
-#define PQ_OP_DEFAULT(name) {PQ_OP_##name, opadapt_##name, (pq_op_typed)opimpl_##name}
+#define PQ_OP_DEFAULT(name)                                                                        \
+  { PQ_OP_##name, opadapt_##name, (pq_op_typed)opimpl_##name }
 
 /* Each implementation file lists its defaults:
  *   PQ_OP_DEFAULTS(recovery, PQ_OP_DEFAULT(update_rtt), ...)
  * and src/conn/op_defaults.c gathers the lists. */
 #define PQ_OP_DEFAULTS(group, ...)                                                                 \
-  const pq_op_default pq_op_defaults_##group[] = {__VA_ARGS__};                                   \
+  const pq_op_default pq_op_defaults_##group[] = {__VA_ARGS__};                                    \
   const size_t pq_op_defaults_##group##_n =                                                        \
       sizeof pq_op_defaults_##group / sizeof pq_op_defaults_##group[0];
 

@@ -56,7 +56,7 @@ typedef struct pq_op_hook {
 
 /* Behaviour of one operation (or one parameter value of one). */
 typedef struct pq_op_entry {
-  pq_op_fn fn;            /* replacement, else the built-in; NULL: empty event */
+  pq_op_fn fn; /* replacement, else the built-in; NULL: empty event */
   void *user;
   uint32_t replace_owner; /* 0: built-in */
   uint8_t external;       /* callable by the application only */
@@ -72,18 +72,19 @@ typedef struct pq_op_pentry {
 } pq_op_pentry;
 
 typedef struct pq_op_table {
-  int plain;            /* the shared built-in table: no hooks, no loops possible */
-  pq_op_typed *typed;   /* built-ins by op id, for typed calls (the shared
-                           table owns the array, copies borrow it) */
+  int plain;          /* the shared built-in table: no hooks, no loops possible */
+  pq_op_typed *typed; /* built-ins by op id, for typed calls (the shared
+                         table owns the array, copies borrow it) */
   uint8_t owns_typed;
   /* Core ops with a pluglet anywhere (hook, replacement, external, or a
-   * parameter entry). The others run their built-in without bookkeeping,
+   * parameter entry); all 0 in the shared table, so one test serves both
+   * kinds of table. The others run their built-in without bookkeeping,
    * even on a connection with pluglets: built-in code has no loops, and a
    * loop through a pluglet is caught at the hooked op. */
   uint8_t hooked[PQ_OP_CORE_COUNT];
-  uint32_t n_entries;   /* ids covered by entries[] */
-  pq_op_entry *entries; /* by op id: the behaviour for ids (and for parameters
-                           without an entry of their own) */
+  uint32_t n_entries;     /* ids covered by entries[] */
+  pq_op_entry *entries;   /* by op id: the behaviour for ids (and for parameters
+                             without an entry of their own) */
   pq_op_pentry *pentries; /* sorted by (id, param) */
   size_t n_pentries, cap_pentries;
 } pq_op_table;
@@ -94,20 +95,20 @@ typedef struct pq_op_state {
   const pq_op_table *shared; /* the built-in table */
   pq_op_table *own;
   uint32_t depth;
-  uint32_t observing;       /* > 0 while observers run: setters refuse */
+  uint32_t observing; /* > 0 while observers run: setters refuse */
   struct {
     uint32_t id;
     uint64_t param;
   } stack[PQ_OP_MAX_DEPTH];
-  int fault;                /* a PQUIC_ERR_* once an operation failed fatally */
+  int fault; /* a PQUIC_ERR_* once an operation failed fatally */
   uint32_t fault_op;
   uint64_t fault_param;
-  uint32_t next_owner;      /* attachment group ids handed out */
+  uint32_t next_owner; /* attachment group ids handed out */
 } pq_op_state;
 
 /* Names of operations: the core list plus per-endpoint additions. */
 typedef struct pq_op_registry {
-  char **extra;     /* names of ids PQ_OP_CORE_COUNT + i */
+  char **extra; /* names of ids PQ_OP_CORE_COUNT + i */
   uint8_t *extra_param;
   uint32_t n_extra, cap_extra;
 } pq_op_registry;

@@ -173,17 +173,19 @@ uint64_t pq_pl_write_frames(pq_cnx *cnx, pq_opkt *o) {
   pq_pl_cnx *pc = (pq_pl_cnx *)cnx->pl;
   if (pc->n == 0 || o->level != PQ_CRYPTO_LEVEL_1RTT)
     return 0;
-  if (write_uncontrolled(cnx, pc, o))
-    return (uint64_t)(int64_t)cnx->op.fault;
-  const pquic_plugin_settings *set = &((pq_pl_ep *)cnx->ep->pl)->settings;
-  /* Class-based queuing: the plugins' allowance in this period. */
+  /* Class-based queuing: periods of one window of bytes sent (kept
+   * running for every packet, frames or not). */
   uint64_t cwnd = o->path->cwnd;
   if (cnx->stats.bytes_sent - pc->period_start >= cwnd) {
     pc->period_start = cnx->stats.bytes_sent;
     pc->period_plugin = 0;
   }
   if (!pq_pl_has_pending(cnx))
-    return 0; /* the common case, every packet: no stream scan */
+    return 0; /* the common case, every packet: nothing more to look at */
+  if (write_uncontrolled(cnx, pc, o))
+    return (uint64_t)(int64_t)cnx->op.fault;
+  const pquic_plugin_settings *set = &((pq_pl_ep *)cnx->ep->pl)->settings;
+  /* The plugins' allowance in this period. */
   uint64_t allowance = UINT64_MAX;
   if (pq_streams_have_pending(cnx)) {
     /* Plugins' share of what the period sent so far, this packet included:
