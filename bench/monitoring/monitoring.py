@@ -28,11 +28,13 @@ transfer loop: the same breakdown without the noise of a shared machine.
 Prints one line per run, the medians, and last:
   monitoring: goodput_ratio=... native_vs_ebpf=... (more keys)
 goodput_ratio = ebpf / plain median goodput; native_vs_ebpf = native /
-ebpf median goodput.
+ebpf median goodput; paired_ratio = the median over rounds of each round's
+ebpf / plain goodput (the three runs of a round share the machine's
+state: on this shared machine whole rounds run slow or fast together).
 
   monitoring.py PQUIC PQUIC_MONITOR BENCH_MONITORING BUNDLE [--runs N]
       [--bytes N] [--inmem-rounds N] [--inmem-mb N]
-  environment: BENCH_MONITORING_RUNS (default 5)
+  environment: BENCH_MONITORING_RUNS (default 11)
 """
 import argparse
 import json
@@ -174,7 +176,7 @@ def main():
     ap.add_argument("monitor")
     ap.add_argument("bench")
     ap.add_argument("bundle")
-    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_MONITORING_RUNS", "5")))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_MONITORING_RUNS", "11")))
     ap.add_argument("--bytes", type=int, default=1000000000)
     ap.add_argument("--inmem-rounds", type=int, default=7)
     ap.add_argument("--inmem-mb", type=int, default=100)
@@ -223,8 +225,10 @@ def main():
     im = inmem(args)
     ins = instructions(args)
     p, e, n = med["plain"], med["ebpf"], med["native"]
+    paired = statistics.median(
+        ee["mbps"] / pp["mbps"] for ee, pp in zip(res["ebpf"], res["plain"]))
     print(f"monitoring: goodput_ratio={e['mbps'] / p['mbps']:.3f} "
-          f"native_vs_ebpf={n['mbps'] / e['mbps']:.3f} "
+          f"native_vs_ebpf={n['mbps'] / e['mbps']:.3f} paired_ratio={paired:.3f} "
           f"plain_mbps={p['mbps']:.1f} ebpf_mbps={e['mbps']:.1f} native_mbps={n['mbps']:.1f} "
           f"server_cpu_ratio={e['server_cpu'] / p['server_cpu']:.3f} "
           f"client_cpu_ratio={e['client_cpu'] / p['client_cpu']:.3f} "
