@@ -1,9 +1,9 @@
 /*
  * Range analysis driver: basic blocks per function, a worklist to a fixpoint
- * (joins at block entries, widening after a few rounds, refinement on
- * conditional edges), then per memory access: safe on every visit, or came
- * through an argument pointer. Functions are analysed independently; their
- * arguments are unknown.
+ * (joins at block entries, widening on the edges that close a loop and after
+ * a join elsewhere, refinement on conditional edges), then per memory access:
+ * safe on every visit, or came through an argument pointer. Functions are
+ * analysed independently; their arguments are unknown.
  */
 #include <string.h>
 #if defined(__SSE2__)
@@ -29,9 +29,10 @@ typedef struct actx {
   pq_bpf_prog *p;
   const pq_cfg *g;
   pq_scratch *tmp;
-  uint64_t safe_limit; /* [0, safe_limit) of the instance region always exists */
-  uint32_t fend;       /* end of the function being analysed */
-  block *blocks;       /* its blocks, numbered as in g */
+  uint64_t safe_limit;    /* [0, safe_limit) of the instance region always exists */
+  uint32_t fend;          /* end of the function being analysed */
+  block *blocks;          /* its blocks, numbered as in g */
+  const pq_cfg_block *gb; /* the same in g (successors, loop-closing edges) */
   uint32_t nblocks;
   uint32_t nwork;                /* blocks queued */
   uint8_t *seen, *unsafe, *hint; /* per slot */
@@ -91,8 +92,11 @@ static void push(actx *a, uint32_t b) {
   }
 }
 
-/* Joins s into block b's entry state; queues b when it changed. */
-static void flow_into(actx *a, uint32_t pc, const astate *s) {
+/* Joins s into block b's entry state; queues b when it changed. An edge
+ * that closes a loop (`back`) widens at once: a loop's body then runs twice
+ * (its first pass, then one from the widened state, which the next back
+ * edge confirms) instead of three times. */
+static void flow_into(actx *a, uint32_t pc, const astate *s, int back) {
   uint32_t b = a->g->of[pc];
   block *k = &a->blocks[b];
   if (!k->seen) {
@@ -101,7 +105,7 @@ static void flow_into(actx *a, uint32_t pc, const astate *s) {
     push(a, b);
     return;
   }
-  if (k->joins >= WIDEN_AFTER) { /* from now on, growing bounds jump to extremes */
+  if (back || k->joins >= WIDEN_AFTER) { /* growing bounds jump to extremes */
     if (pq_av_join_widen(&k->in, s))
       push(a, b);
   } else if (pq_av_join(&k->in, s)) {
@@ -127,6 +131,7 @@ static void transfer(astate *s, const pq_bpf_insn *in) {
 
 static void run_block(actx *a, uint32_t b) {
   block *k = &a->blocks[b];
+  unsigned back = a->gb[b].back; /* bit i: edge to succ[i] closes a loop */
   astate s;
   st_copy(&s, &k->in);
   const pq_bpf_insn *ins = a->p->insns;
@@ -137,14 +142,14 @@ static void run_block(actx *a, uint32_t b) {
     if (pq_bpf_is_jump(in)) {
       uint32_t t = (uint32_t)pq_bpf_jump_target(in, pc);
       if (pq_bpf_is_ja(in)) {
-        flow_into(a, t, &s);
+        flow_into(a, t, &s, back & 1);
         return;
       }
       /* Only the compared registers change: refine in place for the taken
        * edge, then restore them for the fall-through one. */
       aval d0 = s.r[in->dst], s0 = s.r[in->src & 0xf];
       if (pq_av_branch(&s, in, 1))
-        flow_into(a, t, &s);
+        flow_into(a, t, &s, back & 1); /* the jump target is succ[0] */
       s.r[in->dst] = d0;
       s.r[in->src & 0xf] = s0;
       if (!pq_av_branch(&s, in, 0))
@@ -157,8 +162,8 @@ static void run_block(actx *a, uint32_t b) {
     if (in->code == BPF_LDDW)
       pc++;
   }
-  if (k->end < a->fend)
-    flow_into(a, k->end, &s);
+  if (k->end < a->fend) /* falling through: the last successor */
+    flow_into(a, k->end, &s, (back >> (a->gb[b].nsucc - 1)) & 1);
 }
 
 /* The blocks of function f with their analysis state. Returns 1 when the
@@ -168,13 +173,18 @@ static int build_blocks(actx *a, uint32_t f) {
   uint32_t n = g->first[f + 1] - g->first[f];
   if (n > MAX_BLOCKS)
     return 1;
-  a->blocks = pq_scratch_calloc(a->tmp, n, sizeof(block));
+  /* not zeroed: a block's state is written when it is first reached */
+  a->blocks = pq_scratch_alloc(a->tmp, n, sizeof(block));
   if (!a->blocks)
     return PQUIC_ERR_NOMEM;
   a->nblocks = n;
+  a->gb = &g->b[g->first[f]];
   for (uint32_t k = 0; k < n; k++) {
-    a->blocks[k].start = g->b[g->first[f] + k].start;
-    a->blocks[k].end = g->b[g->first[f] + k].end;
+    block *x = &a->blocks[k];
+    x->start = a->gb[k].start;
+    x->end = a->gb[k].end;
+    x->joins = 0;
+    x->seen = x->queued = 0;
   }
   return 0;
 }
@@ -185,7 +195,7 @@ static int analyze_func(actx *a, const pq_bpf_func *f) {
   for (int r = 0; r < 11; r++)
     s.r[r] = (aval){.kind = r >= 1 && r <= 5 ? AV_ARG : AV_TOP, .umin = 0, .umax = UINT64_MAX};
   s.r[10] = (aval){.kind = AV_STACK, .omin = 0, .omax = 0};
-  flow_into(a, f->start, &s);
+  flow_into(a, f->start, &s, 0);
   /* Sweeps in block order: forward flow settles in few sweeps. */
   uint64_t runs = 0, max_runs = (uint64_t)a->nblocks * ROUNDS_PER_BLOCK + 16;
   while (a->nwork) {
