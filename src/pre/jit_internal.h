@@ -117,6 +117,8 @@ typedef struct jit_fix {
   uint8_t kind;    /* FIX_* */
 } jit_fix;
 
+typedef struct jit_live jit_live; /* liveness state (jit_live.c) */
+
 typedef struct jit_comp {
   const pq_bpf_prog *p;
   pq_scratch tmp; /* arrays of the passes below (per slot, per loop) */
@@ -141,6 +143,7 @@ typedef struct jit_comp {
   uint32_t copy;      /* emitting the fast copy of loop copy - 1; 0 otherwise */
   size_t group_floor; /* groups below this index belong to other code */
   uint16_t *live;     /* per slot: registers live before it (bit i: r_i) */
+  jit_live *lv;       /* computed per function when first asked */
   size_t fault_exit;  /* offset of the common fault exit */
   size_t helper_exit; /* sets the helper-fault status, then the fault exit */
   uint32_t func;      /* function being compiled */
@@ -195,10 +198,13 @@ void pq_jit_slow_copies(jit_comp *c);
 
 /* Liveness (jit_live.c): the registers a program may read at each slot
  * before writing them (after a helper call, live r1..r5 must read as zero
- * and a live r9 must survive). Errors: NOMEM. */
+ * and a live r9 must survive). Init reserves the memory (errors: NOMEM);
+ * a function's sets are computed when one of its slots is first asked
+ * about (most functions never are: no helper call, no byte loads to
+ * combine). */
 int pq_jit_live_init(jit_comp *c);
 /* Registers live after the instruction at slot pc. */
-uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc);
+uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc);
 
 /* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
  * with a stub for the other regions; returns the stub index (SIZE_MAX: no

@@ -135,7 +135,21 @@ static void solve(jit_comp *c, uint32_t f, int called, uint32_t *ud, uint16_t *i
   }
 }
 
-uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc) {
+struct jit_live {
+  uint8_t *called; /* per function: some local call targets it */
+  uint8_t *done;   /* per function: its sets are in c->live */
+  uint32_t *ud;    /* per slot: scratch of solve() */
+  uint16_t *blk;   /* per block: scratch of solve() */
+};
+
+uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc) {
+  const pq_bpf_prog *p = c->p;
+  uint32_t f = pq_bpf_func_of(p, pc); /* jumps, and falling through, stay in it */
+  if (!c->lv->done[f]) {
+    solve(c, f, c->lv->called[f], c->lv->ud, c->lv->blk);
+    c->lv->done[f] = 1;
+  }
+  const uint16_t *live = c->live;
   const pq_bpf_insn *in = &p->insns[pc];
   unsigned out = 0;
   if (pq_bpf_is_jump(in))
@@ -148,21 +162,24 @@ uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t 
 
 int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
+  c->lv = pq_scratch_alloc(&c->tmp, 1, sizeof(*c->lv));
   c->live = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint16_t));
-  uint8_t *called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
-  uint32_t *ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
-  uint16_t *blk = pq_scratch_calloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
-  if (!c->live || !called || !ud || !blk)
+  if (!c->lv || !c->live)
+    return PQUIC_ERR_NOMEM;
+  jit_live *lv = c->lv;
+  lv->called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
+  lv->done = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
+  lv->ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
+  lv->blk = pq_scratch_alloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
+  if (!lv->called || !lv->done || !lv->ud || !lv->blk)
     return PQUIC_ERR_NOMEM;
   for (uint32_t pc = 0; pc < p->ninsns; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
     if (pq_bpf_is_local_call(in))
-      called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
+      lv->called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
     if (in->code == BPF_LDDW)
       pc++;
   }
-  for (uint32_t f = 0; f < p->nfuncs; f++)
-    solve(c, f, called[f], ud, blk);
   return 0;
 }
 

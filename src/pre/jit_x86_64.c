@@ -225,7 +225,7 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
 void pq_jit_helper_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t id = (uint32_t)in->imm;
-  unsigned live = pq_jit_live_after(c->p, c->live, pc);
+  unsigned live = pq_jit_live_after(c, pc);
   int keep_r9 = (live >> 9) & 1;
   if (keep_r9)
     x_rm(b, XW, 0x89, pq_jit_reg[9], J_CTX, CTX_OFF(r9));

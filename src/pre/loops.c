@@ -640,7 +640,7 @@ static int try_loop(lc *c, uint32_t h) {
   pq_loops *o = c->out;
   if (o->n == c->capv) {
     uint32_t cap = c->capv ? 2 * c->capv : 8;
-    pq_loop *v = pq_scratch_calloc(c->tmp, cap, sizeof(*v));
+    pq_loop *v = pq_scratch_alloc(c->tmp, cap, sizeof(*v)); /* written whole when added */
     if (!v)
       return PQUIC_ERR_NOMEM;
     if (o->n)
