@@ -102,9 +102,24 @@ static int complete(const lanes *r, unsigned fields, int loads, int *width, int 
   return -1;
 }
 
+/* Can this instruction extend a run of byte loads (the kinds the loop in
+ * try_combine() follows)? */
+static int continues(const pq_bpf_insn *in) {
+  uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+  if (in->code == (BPF_LDX | BPF_MEM | BPF_B))
+    return 1;
+  if (cls != BPF_ALU && cls != BPF_ALU64)
+    return 0;
+  return (op == BPF_LSH && BPF_SRC(in->code) == BPF_K) ||
+         ((op == BPF_OR || op == BPF_MOV) && BPF_SRC(in->code) == BPF_X);
+}
+
 __attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *ins = c->p->insns, *first = &ins[pc];
   if (first->code != (BPF_LDX | BPF_MEM | BPF_B) || c->slow || !c->live)
+    return 0;
+  /* A lone byte load (the usual case) ends the run at once: no field. */
+  if (pc + 1 >= f->end || !continues(&ins[pc + 1]))
     return 0;
   int base = first->src, base_ok = 1, loads = 0;
   lanes r[11];
