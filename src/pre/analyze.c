@@ -1,9 +1,11 @@
 /*
- * Range analysis driver: basic blocks per function, a worklist to a fixpoint
- * (joins at block entries, widening on the edges that close a loop and after
- * a join elsewhere, refinement on conditional edges), then per memory access:
- * safe on every visit, or came through an argument pointer. Functions are
- * analysed independently; their arguments are unknown.
+ * Range analysis driver: basic blocks per function, sweeps in reverse
+ * postorder to a fixpoint (joins at block entries; widening on the edges
+ * that close a loop, after a join elsewhere, and of the registers a loop
+ * writes when its top is first reached, so a loop body usually runs once;
+ * refinement on conditional edges), then per memory access: safe on every
+ * visit, or came through an argument pointer. Functions are analysed
+ * independently; their arguments are unknown.
  */
 #include <string.h>
 #if defined(__SSE2__)
@@ -22,6 +24,7 @@ typedef struct block {
   uint32_t start, end; /* slots [start, end) */
   astate in;
   uint16_t joins;
+  uint16_t loop_writes; /* a loop header: registers its loop may write */
   uint8_t seen, queued;
 } block;
 
@@ -33,6 +36,8 @@ typedef struct actx {
   uint32_t fend;          /* end of the function being analysed */
   block *blocks;          /* its blocks, numbered as in g */
   const pq_cfg_block *gb; /* the same in g (successors, loop-closing edges) */
+  const uint32_t *order;  /* the reachable ones in reverse postorder */
+  uint32_t nreach;
   uint32_t nblocks;
   uint32_t nwork;                /* blocks queued */
   uint8_t *seen, *unsafe, *hint; /* per slot */
@@ -92,16 +97,33 @@ static void push(actx *a, uint32_t b) {
   }
 }
 
+/* A loop header's first state: the registers its loop may write start
+ * at their widest (what widening on the loop's back edges would give them
+ * after one pass), so the body usually runs once, not once more after the
+ * back edge widened them. Sound whatever the set: the fixpoint goes on. */
+static void pre_widen(astate *s, unsigned regs) {
+  for (; regs; regs &= regs - 1) {
+    aval *v = &s->r[__builtin_ctz(regs)];
+    if (v->kind == AV_SCALAR) {
+      v->umin = 0;
+      v->umax = UINT64_MAX;
+    } else if (v->kind == AV_REGION || v->kind == AV_STACK) {
+      v->omin = INT64_MIN;
+      v->omax = INT64_MAX;
+    }
+  }
+}
+
 /* Joins s into block b's entry state; queues b when it changed. An edge
- * that closes a loop (`back`) widens at once: a loop's body then runs twice
- * (its first pass, then one from the widened state, which the next back
- * edge confirms) instead of three times. */
+ * that closes a loop (`back`) widens at once. */
 static void flow_into(actx *a, uint32_t pc, const astate *s, int back) {
   uint32_t b = a->g->of[pc];
   block *k = &a->blocks[b];
   if (!k->seen) {
     st_copy(&k->in, s);
     k->seen = 1;
+    if (k->loop_writes)
+      pre_widen(&k->in, k->loop_writes);
     push(a, b);
     return;
   }
@@ -166,6 +188,18 @@ static void run_block(actx *a, uint32_t b) {
     flow_into(a, k->end, &s, (back >> (a->gb[b].nsucc - 1)) & 1);
 }
 
+/* Registers an instruction may write (bit i: r_i). */
+static unsigned writes(const pq_bpf_insn *in) {
+  uint8_t cls = BPF_CLASS(in->code);
+  if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD)
+    return 1u << in->dst;
+  if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC)
+    return in->imm == BPF_CMPXCHG ? 1u : (in->imm & BPF_FETCH) ? 1u << in->src : 0;
+  if (in->code == (BPF_JMP | BPF_CALL))
+    return 0x3f; /* r0..r5 */
+  return 0;
+}
+
 /* The blocks of function f with their analysis state. Returns 1 when the
  * function is too large to analyse. */
 static int build_blocks(actx *a, uint32_t f) {
@@ -179,12 +213,41 @@ static int build_blocks(actx *a, uint32_t f) {
     return PQUIC_ERR_NOMEM;
   a->nblocks = n;
   a->gb = &g->b[g->first[f]];
+  a->order = &g->order[g->first[f]];
+  a->nreach = g->nreach[f];
   for (uint32_t k = 0; k < n; k++) {
     block *x = &a->blocks[k];
     x->start = a->gb[k].start;
     x->end = a->gb[k].end;
     x->joins = 0;
+    x->loop_writes = 0;
     x->seen = x->queued = 0;
+  }
+  /* A loop from each closing edge x -> h: the blocks from h to x in
+   * reverse postorder hold its body (h dominates it), and maybe more: the
+   * set only changes how soon the fixpoint comes. */
+  const uint32_t *rpo = &g->rpo[g->first[f]];
+  uint16_t *wr = pq_scratch_alloc(a->tmp, n, sizeof(uint16_t));
+  if (!wr)
+    return PQUIC_ERR_NOMEM;
+  for (uint32_t k = 0; k < n; k++) {
+    unsigned w = 0;
+    for (uint32_t pc = a->gb[k].start; pc < a->gb[k].end; pc++) {
+      w |= writes(&a->p->insns[pc]);
+      if (a->p->insns[pc].code == BPF_LDDW)
+        pc++;
+    }
+    wr[k] = (uint16_t)w;
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    const pq_cfg_block *x = &a->gb[k];
+    for (uint32_t j = 0; j < x->nsucc; j++) {
+      uint32_t h = x->succ[j];
+      if (!(x->back >> j & 1) || rpo[k] == UINT32_MAX)
+        continue;
+      for (uint32_t i = rpo[h]; i <= rpo[k]; i++)
+        a->blocks[h].loop_writes |= wr[a->order[i]];
+    }
   }
   return 0;
 }
@@ -196,10 +259,13 @@ static int analyze_func(actx *a, const pq_bpf_func *f) {
     s.r[r] = (aval){.kind = r >= 1 && r <= 5 ? AV_ARG : AV_TOP, .umin = 0, .umax = UINT64_MAX};
   s.r[10] = (aval){.kind = AV_STACK, .omin = 0, .omax = 0};
   flow_into(a, f->start, &s, 0);
-  /* Sweeps in block order: forward flow settles in few sweeps. */
+  /* Sweeps in reverse postorder (cfg.h; unreachable blocks are never
+   * queued): a block runs after the blocks that flow into it but by a
+   * loop-closing edge, so a sweep carries states through every loop top. */
   uint64_t runs = 0, max_runs = (uint64_t)a->nblocks * ROUNDS_PER_BLOCK + 16;
   while (a->nwork) {
-    for (uint32_t b = 0; b < a->nblocks; b++) {
+    for (uint32_t i = 0; i < a->nreach; i++) {
+      uint32_t b = a->order[i];
       if (!a->blocks[b].queued)
         continue;
       if (++runs > max_runs)
