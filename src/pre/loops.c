@@ -728,8 +728,9 @@ static int do_func(lc *c) {
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
   c->acc = pq_scratch_alloc(t, len, sizeof(lacc)); /* written before read */
   c->xf = pq_scratch_alloc(t, 2 * (size_t)nb, sizeof(pq_lform));
+  uint8_t *closed = pq_scratch_calloc(t, nb, 1); /* some edge closes a loop there */
   if (!c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr || !c->hsize || !c->body ||
-      !c->seen || !c->st || !stk || !c->acc || !c->xf)
+      !c->seen || !c->st || !stk || !c->acc || !c->xf || !closed)
     return rc;
   c->rpo = c->g->rpo + c->g->first[c->fi]; /* the walk cfg.c made */
   c->order = c->g->order + c->g->first[c->fi];
@@ -737,9 +738,17 @@ static int do_func(lc *c) {
   if (build_preds(c))
     return rc;
   dominators(c);
-  /* headers and their loop sizes; then innermost (smallest) first */
+  /* headers and their loop sizes; then innermost (smallest) first. Only
+   * the targets of loop-closing edges (cfg.h) can head one: an edge to a
+   * dominator of its source closes a cycle. */
+  for (uint32_t k = 0; k < nb; k++)
+    for (uint8_t j = 0; j < c->b[k].nsucc; j++)
+      if (c->b[k].back >> j & 1)
+        closed[c->b[k].succ[j]] = 1;
   c->nhdr = 0;
   for (uint32_t i = 0; i < c->nreach; i++) {
+    if (!closed[c->order[i]])
+      continue;
     uint32_t h = c->order[i], n = body_of(c, h, i + 1, stk);
     if (n && n <= MAX_LOOP_BLOCKS) {
       c->hdr[c->nhdr] = h;
