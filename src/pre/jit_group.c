@@ -150,13 +150,6 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   c->nstubs--; /* the group jumps to its copy instead of a stub */
 }
 
-void pq_jit_group_close(jit_comp *c, uint32_t pc) {
-  /* only a group of the code being emitted (a loop's copy emits the same
-   * slots again: the ordinary code's groups are closed already) */
-  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last == pc)
-    c->groups[c->ngroups - 1].resume = c->b.len; /* an access, never an LDDW half */
-}
-
 void pq_jit_slow_copies(jit_comp *c) {
   xbuf *b = &c->b;
   c->slow = 1;

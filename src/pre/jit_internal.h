@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "pre/jit.h"
+#include "pre/analyze.h"
 #include "pre/cfg.h"
 #include "pre/loops.h"
 #include "pre/scratch.h"
@@ -169,19 +170,29 @@ void pq_jit_jump_fix(jit_comp *c, size_t at, uint32_t src, uint32_t target);
  * when its failure may fall into the header's ordinary code), its fast
  * copy; whether an access at pc needs no check here. */
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p);
-uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc);
+static inline uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
+  uint32_t l = c->loops.of ? c->loops.of[pc] : 0;
+  return l && c->loops.v[l - 1].header == pc ? l : 0;
+}
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad);
 void pq_jit_copy(jit_comp *c, uint32_t loop);
-int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+static inline int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  return c->copy && (in->pad & PQ_INSN_HOISTED) && pq_loops_in(&c->loops, c->copy - 1, pc);
+}
 /* 1 when charging an edge to slot `to` needs no budget test: a back edge of
  * the loop copy being emitted, whose pad checked the budget covers them all. */
-int pq_jit_budget_covered(const jit_comp *c, uint32_t to);
+static inline int pq_jit_budget_covered(const jit_comp *c, uint32_t to) {
+  return c->copy && c->loops.v[c->copy - 1].budget_covered && to == c->loops.v[c->copy - 1].header;
+}
 /* Called from a pad: 1 when [lo, lo + span) lies in the instance region or
  * in one lent region allowing `access`. */
 int pq_jit_hull_ok(pq_jit_ctx *ctx, uint64_t lo, uint64_t span, uint32_t access);
 
 /* 1 when the code just emitted for the n slots at pc can fall through. */
-int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n);
+static inline int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  return n > 1 || !(in->code == (BPF_JMP | BPF_EXIT) || pq_bpf_is_ja(in));
+}
 
 /* Code for the instruction at slot pc, fused with the next one or two when a
  * single x86 instruction does both (a copy then an add: lea). Returns the
@@ -193,7 +204,12 @@ uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
  * emitting pc, closes it; finally emits the slow copies. */
 int pq_jit_groups_init(jit_comp *c);
 void pq_jit_group_open(jit_comp *c, uint32_t pc);
-void pq_jit_group_close(jit_comp *c, uint32_t pc);
+static inline void pq_jit_group_close(jit_comp *c, uint32_t pc) {
+  /* only a group of the code being emitted (a loop's copy emits the same
+   * slots again: the ordinary code's groups are closed already) */
+  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last == pc)
+    c->groups[c->ngroups - 1].resume = c->b.len; /* an access, never an LDDW half */
+}
 void pq_jit_slow_copies(jit_comp *c);
 
 /* Liveness (jit_live.c): the registers a program may read at each slot

@@ -92,19 +92,6 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
   return 0;
 }
 
-uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
-  uint32_t l = c->loops.of ? c->loops.of[pc] : 0;
-  return l && c->loops.v[l - 1].header == pc ? l : 0;
-}
-
-int pq_jit_budget_covered(const jit_comp *c, uint32_t to) {
-  return c->copy && c->loops.v[c->copy - 1].budget_covered && to == c->loops.v[c->copy - 1].header;
-}
-
-int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
-  return c->copy && (in->pad & PQ_INSN_HOISTED) && pq_loops_in(&c->loops, c->copy - 1, pc);
-}
-
 void pq_jit_jump_fix(jit_comp *c, size_t at, uint32_t src, uint32_t target) {
   if (c->copy && pq_loops_in(&c->loops, c->copy - 1, target)) {
     pq_jit_add_fix(c, at, target, FIX_COPY);

@@ -352,12 +352,6 @@ static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   return 1;
 }
 
-/* 1 when the code of the instruction(s) just emitted can fall through. */
-int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
-  const pq_bpf_insn *in = &c->p->insns[pc];
-  return n > 1 || !(in->code == (BPF_JMP | BPF_EXIT) || pq_bpf_is_ja(in));
-}
-
 static void compile_func(jit_comp *c, uint32_t f) {
   const pq_bpf_func *fn = &c->p->funcs[f];
   c->func = f;
