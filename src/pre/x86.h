@@ -121,8 +121,7 @@ static inline void x_patch_rel32(xbuf *b, size_t at, size_t target) {
   if (b->oom || at + 4 > b->len)
     return;
   uint32_t rel = (uint32_t)((int64_t)target - (int64_t)(at + 4));
-  for (int i = 0; i < 4; i++)
-    b->p[at + i] = (uint8_t)(rel >> (8 * i));
+  memcpy(b->p + at, &rel, 4); /* x86-64 is little-endian */
 }
 
 /* Prefix flags. */
