@@ -221,6 +221,10 @@ void pq_jit_slow_copies(jit_comp *c);
 int pq_jit_live_init(jit_comp *c);
 /* Registers live after the instruction at slot pc. */
 uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc);
+/* 1 when none of `regs` is live after slot pc (the same answer, mostly
+ * from the straight-line code that follows, without the whole function's
+ * sets). */
+int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs);
 
 /* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
  * with a stub for the other regions; returns the stub index (SIZE_MAX: no

@@ -160,6 +160,30 @@ uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc) {
   return (uint16_t)out;
 }
 
+int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs) {
+  const pq_bpf_prog *p = c->p;
+  const pq_bpf_insn *in = &p->insns[pc];
+  uint8_t cls = BPF_CLASS(in->code);
+  if (cls == BPF_JMP || cls == BPF_JMP32) /* more than one way on, or a call */
+    return !(pq_jit_live_after(c, pc) & regs);
+  /* Straight on from pc, up to the next jump, call or exit (a function
+   * ends with one): a register read there is live, one written first is
+   * dead, whatever follows; the others are as live as after pc. */
+  for (uint32_t q = pc + (in->code == BPF_LDDW ? 2 : 1); regs;) {
+    const pq_bpf_insn *x = &p->insns[q];
+    cls = BPF_CLASS(x->code);
+    if (cls == BPF_JMP || cls == BPF_JMP32)
+      return !(pq_jit_live_after(c, pc) & regs);
+    unsigned use, def;
+    use_def(x, 0, &use, &def);
+    if (use & regs)
+      return 0;
+    regs &= ~def;
+    q += x->code == BPF_LDDW ? 2 : 1;
+  }
+  return 1;
+}
+
 int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
   c->lv = pq_scratch_alloc(&c->tmp, 1, sizeof(*c->lv));

@@ -193,7 +193,7 @@ __attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func 
     return 0;
   uint16_t dead = (uint16_t)(written & ~(1u << best_reg));
   uint32_t last = pc + (uint32_t)best_n - 1;
-  if (pq_jit_live_after(c, last) & dead)
+  if (!pq_jit_dead_after(c, last, dead))
     return 0; /* a temporary is read later */
   /* When a group's hull check covered the loads and fails, its slow copy
    * must run the whole run of instructions, not only the loads. */
