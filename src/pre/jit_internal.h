@@ -133,6 +133,7 @@ typedef struct jit_comp {
   size_t nfixes, capfixes;
   jit_group *groups;
   size_t ngroups, capgroups;
+  size_t nhull, caphull;
   uint8_t *grouped;   /* per slot: a member whose check the group's covers */
   uint8_t *target;    /* per slot: a jump target (groups end before one) */
   uint8_t *back;      /* per slot: BACK_* edges that close a loop */
@@ -140,6 +141,7 @@ typedef struct jit_comp {
   int slow;           /* emitting a slow copy: every access checked */
   pq_loops loops;     /* versioned loops (loops.h) */
   size_t *pad_off;    /* per loop: its pad */
+  size_t *hull_at;    /* rel32s of the pads' calls of their C tail */
   uint32_t *copy_off; /* per slot: its code in its loop's fast copy */
   uint32_t copy;      /* emitting the fast copy of loop copy - 1; 0 otherwise */
   size_t group_floor; /* groups below this index belong to other code */
@@ -175,6 +177,8 @@ static inline uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
   return l && c->loops.v[l - 1].header == pc ? l : 0;
 }
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad);
+/* The pads' shared C call, once all code that may fall through is out. */
+void pq_jit_pad_tail(jit_comp *c);
 void pq_jit_copy(jit_comp *c, uint32_t loop);
 static inline int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   return c->copy && (in->pad & PQ_INSN_HOISTED) && pq_loops_in(&c->loops, c->copy - 1, pc);

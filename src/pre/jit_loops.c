@@ -69,7 +69,10 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
 #endif
   c->pad_off = pq_scratch_calloc(&c->tmp, c->loops.n, sizeof(size_t));
   c->copy_off = pq_scratch_calloc(&c->tmp, c->p->ninsns, sizeof(uint32_t));
-  if (!c->pad_off || !c->copy_off)
+  /* a pad is emitted once per loop, so at most this many calls */
+  c->caphull = (size_t)c->loops.n * PQ_LOOP_MAX_CLASSES;
+  c->hull_at = pq_scratch_alloc(&c->tmp, c->caphull, sizeof(size_t));
+  if (!c->pad_off || !c->copy_off || !c->hull_at)
     return PQUIC_ERR_NOMEM;
   for (uint32_t l = 0; l < c->loops.n; l++)
     c->pad_off[l] = SIZE_MAX;
@@ -246,22 +249,46 @@ static void emit_class(jit_comp *c, pad *d, const pq_loop_class *k) {
     add_imm(b, J_TMP, width);
   x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim);
   size_t ok = x_jcc(b, CC_BE);
-  /* every region, in C */
+  /* every region, in C (through the shared tail) */
   x_patch_rel32(b, slow, b->len);
+  if (!k->step) {
+    x_rm(b, XW, 0xc7, 0, J_CTX, TMP_SPAN); /* mov qword [span], width */
+    x_u32(b, (uint32_t)width);
+  }
+  x_byte(b, 0x68); /* push imm32 */
+  x_u32(b, k->access);
+  size_t at = x_call(b);
+  if (c->nhull < c->caphull)
+    c->hull_at[c->nhull++] = at;
+  else
+    c->oom = 1;                   /* never: room for every class of every loop */
+  x_rm(b, XW, 0x8d, RSP, RSP, 8); /* drop the access word; lea keeps the flags */
+  fail_if(c, d, CC_E);
+  x_patch_rel32(b, ok, b->len);
+}
+
+/* The C call of every pad's class checks, once per program (after code
+ * that never falls through): [lo, lo + span) from the context, the access
+ * pushed before the return address; returns ZF set when the hull is not
+ * inside one region. The stack is 16-byte aligned in a pad, so again after
+ * the push, the call and the 8 saves. */
+void pq_jit_pad_tail(jit_comp *c) {
+  if (!c->nhull)
+    return;
+  xbuf *b = &c->b;
+  size_t tail = b->len;
   x_pushes(b, pad_saved, 8);
   x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS);
   x_rm(b, XW, 0x8b, RSI, J_CTX, TMP_LO);
-  if (k->step)
-    x_rm(b, XW, 0x8b, RDX, J_CTX, TMP_SPAN);
-  else
-    x_mov_imm(b, RDX, (uint64_t)width);
-  x_mov_imm(b, RCX, k->access);
+  x_rm(b, XW, 0x8b, RDX, J_CTX, TMP_SPAN);
+  x_rm(b, 0, 0x8b, RCX, RSP, 8 * 8 + 8);
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_hull_ok);
   x_rr(b, 0, 0x89, RAX, J_TMP);
   x_pops(b, pad_saved, 8);
   x_rr(b, 0, 0x85, J_TMP, J_TMP);
-  fail_if(c, d, CC_E);
-  x_patch_rel32(b, ok, b->len);
+  x_byte(b, 0xc3); /* ret keeps the flags */
+  for (size_t i = 0; i < c->nhull; i++)
+    x_patch_rel32(b, c->hull_at[i], tail);
 }
 
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad) {

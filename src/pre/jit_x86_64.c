@@ -398,6 +398,7 @@ static void compile(jit_comp *c) {
     compile_func(c, f);
   pq_jit_slow_copies(c);
   pq_jit_stubs(c);
+  pq_jit_pad_tail(c);
   pq_jit_inline_stubs(c);
   for (size_t i = 0; i < c->nfixes; i++) {
     const jit_fix *x = &c->fixes[i];
