@@ -25,21 +25,26 @@ int pq_jit_groups_init(jit_comp *c) {
   c->head = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   if (!c->grouped || !c->target || !c->back || !c->head)
     return PQUIC_ERR_NOMEM;
+  /* locals: the byte stores below may alias anything */
+  const pq_bpf_insn *ins = p->insns;
+  const pq_cfg_block *blocks = g->b;
+  uint8_t *target = c->target, *back = c->back, *head = c->head;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
-    for (uint32_t b = g->first[f]; b < g->first[f + 1]; b++) {
-      const pq_cfg_block *x = &g->b[b];
+    const pq_cfg_block *fb = &blocks[g->first[f]];
+    for (uint32_t b = g->first[f], end = g->first[f + 1]; b < end; b++) {
+      const pq_cfg_block *x = &blocks[b];
       if (x->target)
-        c->target[x->start] = 1;
+        target[x->start] = 1;
       for (uint32_t k = 0; k < x->nsucc; k++) /* the edges that close a loop (cfg.h) */
         if (x->back & (1u << k))
-          c->back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2            ? BACK_TAKEN
-                                        : pq_bpf_is_ja(&p->insns[x->last]) ? BACK_TAKEN
-                                                                           : BACK_FALL);
+          back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2       ? BACK_TAKEN
+                                     : pq_bpf_is_ja(&ins[x->last]) ? BACK_TAKEN
+                                                                   : BACK_FALL);
       /* The top of a loop's code is the target of a backward jump (a
        * loop's header when clang rotated it, else the first block laid
        * out: the header may sit mid-loop, reached by falling through). */
-      if (pq_bpf_is_jump(&p->insns[x->last]) && g->b[g->first[f] + x->succ[0]].start <= x->last)
-        c->head[g->b[g->first[f] + x->succ[0]].start] = 1;
+      if (pq_bpf_is_jump(&ins[x->last]) && fb[x->succ[0]].start <= x->last)
+        head[fb[x->succ[0]].start] = 1;
     }
   }
   return 0;

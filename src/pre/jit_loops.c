@@ -80,13 +80,16 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
    * slot's ordinary code: that slot starts code of its own (no access group
    * or fused instruction may run across it), unless the copy goes straight
    * to where it jumps. */
+  const pq_bpf_insn *ins = p->insns; /* locals: the byte stores below alias all */
+  const uint32_t *of = c->loops.of;
+  uint8_t *target = c->target;
   for (uint32_t l = 0; l < c->loops.n; l++) {
-    for (uint32_t pc = c->loops.v[l].lo; pc < c->loops.v[l].hi; pc++) {
-      const pq_bpf_insn *in = &p->insns[pc];
+    for (uint32_t pc = c->loops.v[l].lo, hi = c->loops.v[l].hi; pc < hi; pc++) {
+      const pq_bpf_insn *in = &ins[pc];
       uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-      if (c->loops.of[pc] && next < p->ninsns && c->loops.of[next] != c->loops.of[pc] &&
-          in->code != (BPF_JMP | BPF_EXIT) && !pq_bpf_is_ja(in) && !bypassed(c, next))
-        c->target[next] = 1;
+      if (of[pc] && next < p->ninsns && of[next] != of[pc] && in->code != (BPF_JMP | BPF_EXIT) &&
+          !pq_bpf_is_ja(in) && !bypassed(c, next))
+        target[next] = 1;
       pc = next - 1;
     }
   }

@@ -308,10 +308,12 @@ static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
 /* Falling through into a loop head closes the loop too: charge here. */
 uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   uint32_t n = emit_one(c, f, pc), last = pc + n - 1;
+  uint8_t back = c->back[last]; /* most slots close no loop: decided here */
+  if (!(back & BACK_FALL) && !(n == 2 && (c->back[pc] & BACK_FALL)))
+    return n;
   /* A jump whose taken edge also closes a loop was charged once already:
    * one unit per instruction at most, as in the interpreter. */
-  int charged = pq_bpf_is_jump(&c->p->insns[last]) && (c->back[last] & BACK_TAKEN);
-  if (!charged && ((c->back[last] & BACK_FALL) || (n == 2 && (c->back[pc] & BACK_FALL))))
+  if (!(pq_bpf_is_jump(&c->p->insns[last]) && (back & BACK_TAKEN)))
     emit_charge(c, last, pc + n);
   return n;
 }
