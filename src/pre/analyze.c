@@ -191,13 +191,14 @@ static void run_block(actx *a, uint32_t b) {
 /* Registers an instruction may write (bit i: r_i). */
 static unsigned writes(const pq_bpf_insn *in) {
   uint8_t cls = BPF_CLASS(in->code);
-  if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_LD)
-    return 1u << in->dst;
+  /* LD, LDX, ALU, ALU64 write dst: no branch on the class for most */
+  enum { DST = 1u << BPF_LD | 1u << BPF_LDX | 1u << BPF_ALU | 1u << BPF_ALU64 };
+  unsigned w = (DST >> cls & 1u) << in->dst;
   if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC)
-    return in->imm == BPF_CMPXCHG ? 1u : (in->imm & BPF_FETCH) ? 1u << in->src : 0;
-  if (in->code == (BPF_JMP | BPF_CALL))
-    return 0x3f; /* r0..r5 */
-  return 0;
+    w = in->imm == BPF_CMPXCHG ? 1u : (in->imm & BPF_FETCH) ? 1u << in->src : 0;
+  else if (in->code == (BPF_JMP | BPF_CALL))
+    w = 0x3f; /* r0..r5 */
+  return w;
 }
 
 /* The blocks of function f with their analysis state. Returns 1 when the

@@ -237,10 +237,31 @@ size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t of
                     int write, uint32_t pc);
 
 /* Peepholes (jit_peep.c): code for several instructions starting at pc
- * when one of them applies; returns the slots consumed, or 0. `compare`
- * sets the flags of a conditional jump and returns its condition code. */
-uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
-                         int (*compare)(jit_comp *, const pq_bpf_insn *));
+ * when one of them applies; each returns the slots consumed, or 0.
+ * `compare` sets the flags of a conditional jump and returns its condition
+ * code. Byte loads assembled into a field; an address folded into a load;
+ * a conditional move. */
+int pq_jit_peep_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+int pq_jit_peep_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+int pq_jit_peep_select(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                       int (*compare)(jit_comp *, const pq_bpf_insn *));
+/* Each starts with one kind of instruction: most instructions need none
+ * (and no call). */
+static inline uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                                       int (*compare)(jit_comp *, const pq_bpf_insn *)) {
+  switch (c->p->insns[pc].code) {
+  case BPF_LDX | BPF_MEM | BPF_B:
+    return (uint32_t)pq_jit_peep_combine(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_X:
+  case BPF_LDDW:
+    return (uint32_t)pq_jit_peep_address(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_K:
+  case BPF_ALU | BPF_MOV | BPF_K:
+    return (uint32_t)pq_jit_peep_select(c, f, pc, compare);
+  default:
+    return 0;
+  }
+}
 
 /* Helper calls: the ordinary call sequence (jit_x86_64.c); the inline
  * form when the helper's inliner gives one for this site, returning 1
