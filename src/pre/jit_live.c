@@ -136,15 +136,31 @@ static void solve(jit_comp *c, uint32_t f, int called, uint32_t *ud, uint16_t *i
 }
 
 struct jit_live {
-  uint8_t *called; /* per function: some local call targets it */
-  uint8_t *done;   /* per function: its sets are in c->live */
-  uint32_t *ud;    /* per slot: scratch of solve() */
-  uint16_t *blk;   /* per block: scratch of solve() */
+  uint8_t *called; /* per function: some local call targets it (once known) */
+  int calls_known;
+  uint8_t *done; /* per function: its sets are in c->live */
+  uint32_t *ud;  /* per slot: scratch of solve() */
+  uint16_t *blk; /* per block: scratch of solve() */
 };
+
+/* The functions some local call targets (their exits hand registers back). */
+static void note_calls(const pq_bpf_prog *p, uint8_t *called) {
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    const pq_bpf_insn *in = &p->insns[pc];
+    if (pq_bpf_is_local_call(in))
+      called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
+    if (in->code == BPF_LDDW)
+      pc++;
+  }
+}
 
 uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc) {
   const pq_bpf_prog *p = c->p;
   uint32_t f = pq_bpf_func_of(p, pc); /* jumps, and falling through, stay in it */
+  if (!c->lv->calls_known) {
+    note_calls(p, c->lv->called);
+    c->lv->calls_known = 1;
+  }
   if (!c->lv->done[f]) {
     solve(c, f, c->lv->called[f], c->lv->ud, c->lv->blk);
     c->lv->done[f] = 1;
@@ -195,15 +211,9 @@ int pq_jit_live_init(jit_comp *c) {
   lv->done = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
   lv->ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
   lv->blk = pq_scratch_alloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
+  lv->calls_known = 0;
   if (!lv->called || !lv->done || !lv->ud || !lv->blk)
     return PQUIC_ERR_NOMEM;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
-    const pq_bpf_insn *in = &p->insns[pc];
-    if (pq_bpf_is_local_call(in))
-      lv->called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
   return 0;
 }
 
