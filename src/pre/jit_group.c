@@ -84,7 +84,7 @@ static int stops(const pq_bpf_insn *in) {
   return cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC;
 }
 
-void pq_jit_group_open(jit_comp *c, uint32_t first) {
+void pq_jit_group_try(jit_comp *c, uint32_t first) {
   const pq_bpf_prog *p = c->p;
   const pq_bpf_insn *in0 = &p->insns[first];
   int base = access_base(in0);

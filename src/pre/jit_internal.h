@@ -207,7 +207,16 @@ uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
  * opens a group there when worthwhile (emitting its hull check); after
  * emitting pc, closes it; finally emits the slow copies. */
 int pq_jit_groups_init(jit_comp *c);
-void pq_jit_group_open(jit_comp *c, uint32_t pc);
+void pq_jit_group_try(jit_comp *c, uint32_t pc);
+static inline void pq_jit_group_open(jit_comp *c, uint32_t pc) {
+  /* only a plain access not proven safe may open one: most slots are
+   * decided here, without a call */
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  uint8_t cls = BPF_CLASS(in->code);
+  if ((cls == BPF_LDX || cls == BPF_ST || (cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM)) &&
+      !(in->pad & PQ_INSN_SAFE))
+    pq_jit_group_try(c, pc);
+}
 static inline void pq_jit_group_close(jit_comp *c, uint32_t pc) {
   /* only a group of the code being emitted (a loop's copy emits the same
    * slots again: the ordinary code's groups are closed already) */
