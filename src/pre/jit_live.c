@@ -176,28 +176,51 @@ uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc) {
   return (uint16_t)out;
 }
 
-int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs) {
-  const pq_bpf_prog *p = c->p;
-  const pq_bpf_insn *in = &p->insns[pc];
-  uint8_t cls = BPF_CLASS(in->code);
-  if (cls == BPF_JMP || cls == BPF_JMP32) /* more than one way on, or a call */
-    return !(pq_jit_live_after(c, pc) & regs);
-  /* Straight on from pc, up to the next jump, call or exit (a function
-   * ends with one): a register read there is live, one written first is
-   * dead, whatever follows; the others are as live as after pc. */
-  for (uint32_t q = pc + (in->code == BPF_LDDW ? 2 : 1); regs;) {
+#define PATH_BUDGET 64 /* instructions the path search below may look at */
+
+/* Follows every path from slot q: 0 when one reads a register of `regs`
+ * before writing it (live), 1 when every path writes them all first
+ * (dead), -1 when that is not settled within the budget or a path reaches
+ * a call or an exit (the whole function's sets then answer). Liveness
+ * counts every path of the flow graph, as this does. */
+static int dead_from(const pq_bpf_prog *p, uint32_t q, unsigned regs, int *budget) {
+  for (;;) {
+    if (--*budget < 0)
+      return -1;
     const pq_bpf_insn *x = &p->insns[q];
-    cls = BPF_CLASS(x->code);
-    if (cls == BPF_JMP || cls == BPF_JMP32)
-      return !(pq_jit_live_after(c, pc) & regs);
+    uint8_t cls = BPF_CLASS(x->code);
+    int jump = (cls == BPF_JMP || cls == BPF_JMP32);
+    if (jump && !pq_bpf_is_jump(x))
+      return -1;
     unsigned use, def;
     use_def(x, 0, &use, &def);
     if (use & regs)
       return 0;
     regs &= ~def;
+    if (!regs)
+      return 1;
+    if (jump) {
+      uint32_t t = (uint32_t)pq_bpf_jump_target(x, q);
+      if (pq_bpf_is_ja(x)) {
+        q = t;
+        continue;
+      }
+      int taken = dead_from(p, t, regs, budget);
+      if (taken != 1)
+        return taken;
+    }
     q += x->code == BPF_LDDW ? 2 : 1;
   }
-  return 1;
+}
+
+int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  uint8_t cls = BPF_CLASS(in->code);
+  int dead = -1, budget = PATH_BUDGET;
+  /* the paths from a plain instruction start at the next one */
+  if (regs && cls != BPF_JMP && cls != BPF_JMP32)
+    dead = dead_from(c->p, pc + (in->code == BPF_LDDW ? 2 : 1), regs, &budget);
+  return dead >= 0 ? dead : !(pq_jit_live_after(c, pc) & regs);
 }
 
 int pq_jit_live_init(jit_comp *c) {
