@@ -412,17 +412,28 @@ static void compile(jit_comp *c) {
   }
 }
 
-/* Copies the code into pages of its own and makes them read+execute. */
-static int map_code(pq_jit *j, const xbuf *b) {
+/* Makes the code's pages read+execute: *pages, which it was written into
+ * (the pages it does not need given back; *pages becomes NULL when j takes
+ * them), or, when it outgrew them, a copy in pages of its own. */
+static int map_code(pq_jit *j, const xbuf *b, uint8_t **pages, size_t *npages) {
   size_t size;
-  uint8_t *m = pq_jit_arena_alloc(b->len, &size);
-  if (!m)
-    return PQUIC_ERR_NOMEM;
-  memcpy(m, b->p, b->len);
+  uint8_t *m;
+  if (b->fixed) {
+    m = *pages;
+    size = *npages = pq_jit_arena_trim(m, *npages, b->len);
+  } else {
+    m = pq_jit_arena_alloc(b->len, &size);
+    if (!m)
+      return PQUIC_ERR_NOMEM;
+    memcpy(m, b->p, b->len);
+  }
   if (pq_jit_arena_seal(m, size) != 0) {
-    pq_jit_arena_free(m, size);
+    if (!b->fixed) /* else the caller gives *pages back */
+      pq_jit_arena_free(m, size);
     return PQUIC_ERR_JIT;
   }
+  if (b->fixed)
+    *pages = NULL;
   j->code = m;
   j->size = size;
   j->len = b->len;
@@ -442,21 +453,25 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
     return rc;
   j->func_off = c.func_off = pq_calloc(p->nfuncs, sizeof(uint32_t));
   j->insn_off = c.insn_off = pq_calloc(p->ninsns, sizeof(uint32_t));
-  /* Most instructions take under 32 bytes: reserve once. */
-  c.b.cap = (size_t)p->ninsns * 32 + 1024;
-  c.b.p = pq_malloc(c.b.cap);
-  if (!c.b.p)
-    c.b.cap = 0;
+  /* Most instructions take under 32 bytes: reserve once, in pages the
+   * code can keep (read+write until sealed), so it is written in place. */
+  size_t npages = 0;
+  uint8_t *pages = pq_jit_arena_alloc((size_t)p->ninsns * 32 + 1024, &npages);
+  c.b.p = pages;
+  c.b.cap = pages ? npages : 0;
+  c.b.fixed = pages != NULL;
   if (c.func_off && c.insn_off && c.b.p && pq_cfg_build(p, &c.tmp, &c.cfg) == 0 &&
       pq_bpf_analyze(p, &c.cfg, &c.tmp) == 0 && pq_jit_groups_init(&c) == 0 &&
       pq_jit_live_init(&c) == 0 && pq_jit_loops_init(&c, p) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
-      rc = map_code(j, &c.b);
+      rc = map_code(j, &c.b, &pages, &npages);
     else if (!c.oom && !c.b.oom)
       rc = PQUIC_ERR_JIT; /* rel32 cannot span it */
   }
-  pq_free(c.b.p);
+  pq_jit_arena_free(pages, npages); /* NULL once j has them */
+  if (!c.b.fixed)
+    pq_free(c.b.p);
   pq_free(c.stubs);
   pq_free(c.fixes);
   pq_free(c.groups);
