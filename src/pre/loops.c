@@ -695,18 +695,20 @@ static uint32_t body_of(lc *c, uint32_t h, uint32_t stampv, uint32_t *stk) {
   return c->nbody;
 }
 
-/* Does this function have a backward jump and an access needing a check? */
-static int worth_it(const pq_bpf_prog *p, const pq_bpf_func *f) {
-  int back = 0, access = 0;
-  for (uint32_t pc = f->start; pc < f->end && !(back && access); pc++) {
+/* Does this function close a loop (an edge cfg.c's walk marked: without
+ * one it has no cycle) and have an access needing a check? */
+static int worth_it(const pq_bpf_prog *p, const pq_cfg *g, uint32_t f) {
+  int back = 0;
+  for (uint32_t k = g->first[f]; k < g->first[f + 1] && !back; k++)
+    back = g->b[k].back != 0;
+  for (uint32_t pc = p->funcs[f].start; back && pc < p->funcs[f].end; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
-    if (pq_bpf_is_jump(in) && pq_bpf_jump_target(in, pc) <= pc)
-      back = 1;
-    access |= hoistable(in);
+    if (hoistable(in))
+      return 1;
     if (in->code == BPF_LDDW)
       pc++;
   }
-  return back && access;
+  return 0;
 }
 
 static int do_func(lc *c) {
@@ -783,7 +785,7 @@ int pq_loops_find(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp, pq_loops *ou
   c.g = g;
   int rc = 0;
   for (uint32_t f = 0; f < p->nfuncs && !rc; f++) {
-    if (!worth_it(p, &p->funcs[f]))
+    if (!worth_it(p, g, f))
       continue;
     if (!out->of && !(out->of = pq_scratch_calloc(tmp, p->ninsns, sizeof(uint32_t)))) {
       rc = PQUIC_ERR_NOMEM;
