@@ -39,23 +39,17 @@ static int bypassed(const jit_comp *c, uint32_t pc) {
 }
 
 /* A loop whose copy charges only its own back edges (and maybe one edge on
- * the way out): no call, no inner cycle. */
-static int simple(const jit_comp *c, uint32_t l) {
+ * the way out) is simple: no call, no inner cycle. 1 when slot pc of loop l
+ * makes it not so. */
+static int not_simple(const jit_comp *c, uint32_t l, uint32_t pc) {
   const pq_loop *L = &c->loops.v[l];
-  for (uint32_t pc = L->lo; pc < L->hi; pc++) {
-    if (!pq_loops_in(&c->loops, l, pc))
-      continue;
-    const pq_bpf_insn *in = &c->p->insns[pc];
-    if (pq_bpf_is_local_call(in))
-      return 0;
-    uint32_t taken = pq_bpf_is_jump(in) ? (uint32_t)pq_bpf_jump_target(in, pc) : L->header;
-    uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-    if ((c->back[pc] & BACK_TAKEN) && taken != L->header && pq_loops_in(&c->loops, l, taken))
-      return 0;
-    if ((c->back[pc] & BACK_FALL) && next != L->header && pq_loops_in(&c->loops, l, next))
-      return 0;
-  }
-  return 1;
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  if (pq_bpf_is_local_call(in))
+    return 1;
+  uint32_t taken = pq_bpf_is_jump(in) ? (uint32_t)pq_bpf_jump_target(in, pc) : L->header;
+  uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+  return ((c->back[pc] & BACK_TAKEN) && taken != L->header && pq_loops_in(&c->loops, l, taken)) ||
+         ((c->back[pc] & BACK_FALL) && next != L->header && pq_loops_in(&c->loops, l, next));
 }
 
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
@@ -76,25 +70,28 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
     return PQUIC_ERR_NOMEM;
   for (uint32_t l = 0; l < c->loops.n; l++)
     c->pad_off[l] = SIZE_MAX;
-  /* The copy leaves a loop that falls out of it by a jump to the next
-   * slot's ordinary code: that slot starts code of its own (no access group
-   * or fused instruction may run across it), unless the copy goes straight
-   * to where it jumps. */
+  /* One pass over each loop's slots. The copy leaves a loop that falls
+   * out of it by a jump to the next slot's ordinary code: that slot starts
+   * code of its own (no access group or fused instruction may run across
+   * it), unless the copy goes straight to where it jumps. A bounded simple
+   * loop has its budget covered by its pad. */
   const pq_bpf_insn *ins = p->insns; /* locals: the byte stores below alias all */
   const uint32_t *of = c->loops.of;
   uint8_t *target = c->target;
   for (uint32_t l = 0; l < c->loops.n; l++) {
+    int covered = c->loops.v[l].bounded;
     for (uint32_t pc = c->loops.v[l].lo, hi = c->loops.v[l].hi; pc < hi; pc++) {
       const pq_bpf_insn *in = &ins[pc];
       uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
       if (of[pc] && next < p->ninsns && of[next] != of[pc] && in->code != (BPF_JMP | BPF_EXIT) &&
           !pq_bpf_is_ja(in) && !bypassed(c, next))
         target[next] = 1;
+      if (covered && of[pc] == l + 1 && not_simple(c, l, pc))
+        covered = 0;
       pc = next - 1;
     }
+    c->loops.v[l].budget_covered = (uint8_t)covered;
   }
-  for (uint32_t l = 0; l < c->loops.n; l++)
-    c->loops.v[l].budget_covered = c->loops.v[l].bounded && simple(c, l);
   return 0;
 }
 
