@@ -41,6 +41,8 @@ typedef struct actx {
   uint32_t nblocks;
   uint32_t nwork;                /* blocks queued */
   uint8_t *seen, *unsafe, *hint; /* per slot */
+  uint32_t *acc;                 /* the function's memory accesses (slots) */
+  uint32_t nacc;
 } actx;
 
 static int is_access(const pq_bpf_insn *in) {
@@ -229,13 +231,18 @@ static int build_blocks(actx *a, uint32_t f) {
    * set only changes how soon the fixpoint comes. */
   const uint32_t *rpo = &g->rpo[g->first[f]];
   uint16_t *wr = pq_scratch_alloc(a->tmp, n, sizeof(uint16_t));
-  if (!wr)
+  a->acc = pq_scratch_alloc(a->tmp, a->fend - a->gb[0].start, sizeof(uint32_t));
+  if (!wr || !a->acc)
     return PQUIC_ERR_NOMEM;
-  for (uint32_t k = 0; k < n; k++) {
+  a->nacc = 0;
+  for (uint32_t k = 0; k < n; k++) { /* also the accesses, for analyze() */
     unsigned w = 0;
     for (uint32_t pc = a->gb[k].start; pc < a->gb[k].end; pc++) {
-      w |= writes(&a->p->insns[pc]);
-      if (a->p->insns[pc].code == BPF_LDDW)
+      const pq_bpf_insn *in = &a->p->insns[pc];
+      w |= writes(in);
+      if (is_access(in))
+        a->acc[a->nacc++] = pc;
+      if (in->code == BPF_LDDW)
         pc++;
     }
     wr[k] = (uint16_t)w;
@@ -279,33 +286,48 @@ static int analyze_func(actx *a, const pq_bpf_func *f) {
   return 0;
 }
 
+static void mark_one(actx *a, uint32_t pc, int gave_up) {
+  pq_bpf_insn *in = &a->p->insns[pc];
+  in->pad = 0;
+  if (a->seen[pc] && !a->unsafe[pc] && !gave_up)
+    in->pad |= PQ_INSN_SAFE;
+  if (a->hint[pc])
+    in->pad |= PQ_INSN_LENT_HINT;
+}
+
+/* The flags of function fn's accesses: those build_blocks() listed, or
+ * (a function too large to analyse) every access. */
+static void mark(actx *a, const pq_bpf_func *fn, int gave_up) {
+  if (a->acc) {
+    for (uint32_t i = 0; i < a->nacc; i++)
+      mark_one(a, a->acc[i], gave_up);
+    return;
+  }
+  for (uint32_t pc = fn->start; pc < fn->end; pc++)
+    if (is_access(&a->p->insns[pc]))
+      mark_one(a, pc, gave_up);
+}
+
 static int analyze(actx *a) {
   pq_bpf_prog *p = a->p;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
     const pq_bpf_func *fn = &p->funcs[f];
     a->fend = fn->end;
     pq_scratch_mark m = pq_scratch_save(a->tmp);
+    a->acc = NULL;
     int rc = build_blocks(a, f);
     int gave_up = rc == 1;
     if (rc == 1)
       rc = 0;
     else if (!rc)
       gave_up = analyze_func(a, fn);
+    if (!rc)
+      mark(a, fn, gave_up);
     pq_scratch_release(a->tmp, m);
     a->blocks = NULL;
     a->nwork = 0;
     if (rc)
       return rc;
-    for (uint32_t pc = fn->start; pc < fn->end; pc++) {
-      pq_bpf_insn *in = &p->insns[pc];
-      if (!is_access(in))
-        continue;
-      in->pad = 0;
-      if (a->seen[pc] && !a->unsafe[pc] && !gave_up)
-        in->pad |= PQ_INSN_SAFE;
-      if (a->hint[pc])
-        in->pad |= PQ_INSN_LENT_HINT;
-    }
   }
   return 0;
 }
