@@ -32,9 +32,6 @@ typedef struct loader {
   size_t nfixups;
   uint32_t *starts;
   size_t nstarts;
-  uint32_t *calls;    /* local calls as decoded (slots), for check_local_calls */
-  uint32_t *call_sec; /* and their sections */
-  uint32_t ncalls;
 } loader;
 
 #define BAD(...) pq_bpf_diag_set(L->d, -1, PQUIC_ERR_ELF, "ELF: " __VA_ARGS__)
@@ -89,21 +86,13 @@ static int copy_contents(loader *L) {
   L->insns = pq_malloc((L->n ? L->n : 1) * sizeof(pq_bpf_insn));
   L->relocated = pq_scratch_calloc(&L->tmp, L->n, 1);
   L->image = pq_calloc(L->image_size ? L->image_size : 1, 1);
-  L->calls = pq_scratch_alloc(&L->tmp, L->n, sizeof(uint32_t));
-  L->call_sec = pq_scratch_alloc(&L->tmp, L->n, sizeof(uint32_t));
-  if (!L->insns || !L->relocated || !L->image || !L->calls || !L->call_sec)
+  if (!L->insns || !L->relocated || !L->image)
     return PQUIC_ERR_NOMEM;
   for (uint32_t i = 0; i < e->nsecs; i++) {
     const pq_elf_sec *s = &e->secs[i];
     if (L->code_base[i] != NONE32)
-      for (uint64_t k = 0; k < s->size / 8; k++) {
-        uint32_t pc = L->code_base[i] + (uint32_t)k;
-        L->insns[pc] = pq_bpf_decode(s->data + 8 * k);
-        if (pq_bpf_is_local_call(&L->insns[pc])) {
-          L->calls[L->ncalls] = pc;
-          L->call_sec[L->ncalls++] = i;
-        }
-      }
+      for (uint64_t k = 0; k < s->size / 8; k++)
+        L->insns[L->code_base[i] + k] = pq_bpf_decode(s->data + 8 * k);
     if (L->data_off[i] != NONE64 && s->type == PQ_SHT_PROGBITS)
       memcpy(L->image + L->data_off[i], s->data, (size_t)s->size);
   }
@@ -279,20 +268,22 @@ static int apply_relocations(loader *L) {
   return 0;
 }
 
-/* Calls not relocated were resolved by the assembler inside their section
- * (those listed as decoded: a relocation is what changes a call). */
+/* Calls not relocated were resolved by the assembler inside their section. */
 static int check_local_calls(loader *L) {
   const pq_elf *e = L->e;
-  for (uint32_t k = 0; k < L->ncalls; k++) {
-    uint32_t i = L->call_sec[k];
-    int64_t pc = L->calls[k], lo = L->code_base[i], hi = lo + (int64_t)(e->secs[i].size / 8);
-    const pq_bpf_insn *in = &L->insns[pc];
-    if (L->relocated[pc])
+  for (uint32_t i = 0; i < e->nsecs; i++) {
+    if (L->code_base[i] == NONE32)
       continue;
-    int64_t t = pc + 1 + in->imm;
-    if (t < lo || t >= hi)
-      return BAD("call at %s+0x%llx leaves its section", e->secs[i].name,
-                 (unsigned long long)((pc - lo) * 8));
+    int64_t lo = L->code_base[i], hi = lo + (int64_t)(e->secs[i].size / 8);
+    for (int64_t pc = lo; pc < hi; pc++) {
+      const pq_bpf_insn *in = &L->insns[pc];
+      if (L->relocated[pc] || !pq_bpf_is_local_call(in))
+        continue;
+      int64_t t = pc + 1 + in->imm;
+      if (t < lo || t >= hi)
+        return BAD("call at %s+0x%llx leaves its section", e->secs[i].name,
+                   (unsigned long long)((pc - lo) * 8));
+    }
   }
   return 0;
 }
