@@ -68,6 +68,8 @@ static int parse_sections(const uint8_t *b, size_t len, uint64_t shoff, uint32_t
     s->link = rd32(h + 40);
     s->info = rd32(h + 44);
     s->align = rd64(h + 48);
+    if (i == 0 && s->type != 0) /* SHT_NULL: nothing refers to its (absent) contents */
+      return BAD("section 0 is not the null section");
     if (s->type != PQ_SHT_NOBITS && i != 0) {
       if (off > len || s->size > len - off)
         return BAD("section %u lies outside the file", i);

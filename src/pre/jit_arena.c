@@ -82,6 +82,30 @@ void *pq_jit_arena_alloc(size_t len, size_t *size) {
   return out;
 }
 
+size_t pq_jit_arena_trim(void *p, size_t size, size_t len) {
+  size_t keep = len ? (len + PAGE - 1) / PAGE * PAGE : PAGE;
+  if (!p || keep >= size)
+    return size;
+  uint8_t *q = (uint8_t *)p + keep;
+  if (size > CHUNK_BYTES) { /* its own mapping: freeing tells them apart by size */
+    if (keep <= CHUNK_BYTES)
+      return size;
+    munmap(q, size - keep);
+    return keep;
+  }
+  pthread_mutex_lock(&g_lock);
+  for (size_t i = 0; i < g_nchunks; i++) {
+    chunk *c = &g_chunks[i];
+    if (q < c->base || q >= c->base + CHUNK_BYTES)
+      continue;
+    size_t at = (size_t)(q - c->base) / PAGE, pages = (size - keep) / PAGE;
+    c->used &= ~(pages == 64 ? UINT64_MAX : ((1ull << pages) - 1) << at);
+    break;
+  }
+  pthread_mutex_unlock(&g_lock);
+  return keep;
+}
+
 int pq_jit_arena_seal(void *p, size_t size) {
   return mprotect(p, size, PROT_READ | PROT_EXEC) == 0 ? 0 : -1;
 }

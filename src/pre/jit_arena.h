@@ -8,6 +8,11 @@
  * NULL when out of memory. Thread-safe. */
 void *pq_jit_arena_alloc(size_t len, size_t *size);
 
+/* Keeps the pages holding the first len bytes of an allocation of size
+ * bytes not sealed yet and gives back the others (they stay read+write).
+ * Returns the size kept (a program's own mapping stays whole). */
+size_t pq_jit_arena_trim(void *p, size_t size, size_t len);
+
 /* Makes the pages read+execute (no longer writable). Returns 0 or -1. */
 int pq_jit_arena_seal(void *p, size_t size);
 

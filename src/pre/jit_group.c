@@ -25,21 +25,26 @@ int pq_jit_groups_init(jit_comp *c) {
   c->head = pq_scratch_calloc(&c->tmp, p->ninsns, 1);
   if (!c->grouped || !c->target || !c->back || !c->head)
     return PQUIC_ERR_NOMEM;
+  /* locals: the byte stores below may alias anything */
+  const pq_bpf_insn *ins = p->insns;
+  const pq_cfg_block *blocks = g->b;
+  uint8_t *target = c->target, *back = c->back, *head = c->head;
   for (uint32_t f = 0; f < p->nfuncs; f++) {
-    for (uint32_t b = g->first[f]; b < g->first[f + 1]; b++) {
-      const pq_cfg_block *x = &g->b[b];
+    const pq_cfg_block *fb = &blocks[g->first[f]];
+    for (uint32_t b = g->first[f], end = g->first[f + 1]; b < end; b++) {
+      const pq_cfg_block *x = &blocks[b];
       if (x->target)
-        c->target[x->start] = 1;
+        target[x->start] = 1;
       for (uint32_t k = 0; k < x->nsucc; k++) /* the edges that close a loop (cfg.h) */
         if (x->back & (1u << k))
-          c->back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2            ? BACK_TAKEN
-                                        : pq_bpf_is_ja(&p->insns[x->last]) ? BACK_TAKEN
-                                                                           : BACK_FALL);
+          back[x->last] |= (uint8_t)(k == 0 && x->nsucc == 2       ? BACK_TAKEN
+                                     : pq_bpf_is_ja(&ins[x->last]) ? BACK_TAKEN
+                                                                   : BACK_FALL);
       /* The top of a loop's code is the target of a backward jump (a
        * loop's header when clang rotated it, else the first block laid
        * out: the header may sit mid-loop, reached by falling through). */
-      if (pq_bpf_is_jump(&p->insns[x->last]) && g->b[g->first[f] + x->succ[0]].start <= x->last)
-        c->head[g->b[g->first[f] + x->succ[0]].start] = 1;
+      if (pq_bpf_is_jump(&ins[x->last]) && fb[x->succ[0]].start <= x->last)
+        head[fb[x->succ[0]].start] = 1;
     }
   }
   return 0;
@@ -79,7 +84,7 @@ static int stops(const pq_bpf_insn *in) {
   return cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC;
 }
 
-void pq_jit_group_open(jit_comp *c, uint32_t first) {
+void pq_jit_group_try(jit_comp *c, uint32_t first) {
   const pq_bpf_prog *p = c->p;
   const pq_bpf_insn *in0 = &p->insns[first];
   int base = access_base(in0);
@@ -148,13 +153,6 @@ void pq_jit_group_open(jit_comp *c, uint32_t first) {
   g->from = c->stubs[stub].from;
   g->resume = 0;
   c->nstubs--; /* the group jumps to its copy instead of a stub */
-}
-
-void pq_jit_group_close(jit_comp *c, uint32_t pc) {
-  /* only a group of the code being emitted (a loop's copy emits the same
-   * slots again: the ordinary code's groups are closed already) */
-  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last == pc)
-    c->groups[c->ngroups - 1].resume = c->b.len; /* an access, never an LDDW half */
 }
 
 void pq_jit_slow_copies(jit_comp *c) {

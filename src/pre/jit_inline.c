@@ -161,7 +161,7 @@ int pq_jit_inline_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   if (r.elem_size)
     s.nfrom += emit_handle_check(b, &r, s.from + s.nfrom);
   emit_value_load(b, &r, r.elem_size ? pq_jit_reg[1] : J_TMP);
-  unsigned live = pq_jit_live_after(p, c->live, pc);
+  unsigned live = pq_jit_live_after(c, pc);
   for (int k = 1; k <= 5; k++) /* as after the call */
     if (live & (1u << k))
       x_rr(b, 0, 0x31, pq_jit_reg[k], pq_jit_reg[k]);

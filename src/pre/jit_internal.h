@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "pre/jit.h"
+#include "pre/analyze.h"
 #include "pre/cfg.h"
 #include "pre/loops.h"
 #include "pre/scratch.h"
@@ -117,6 +118,8 @@ typedef struct jit_fix {
   uint8_t kind;    /* FIX_* */
 } jit_fix;
 
+typedef struct jit_live jit_live; /* liveness state (jit_live.c) */
+
 typedef struct jit_comp {
   const pq_bpf_prog *p;
   pq_scratch tmp; /* arrays of the passes below (per slot, per loop) */
@@ -130,6 +133,7 @@ typedef struct jit_comp {
   size_t nfixes, capfixes;
   jit_group *groups;
   size_t ngroups, capgroups;
+  size_t nhull, caphull;
   uint8_t *grouped;   /* per slot: a member whose check the group's covers */
   uint8_t *target;    /* per slot: a jump target (groups end before one) */
   uint8_t *back;      /* per slot: BACK_* edges that close a loop */
@@ -137,10 +141,12 @@ typedef struct jit_comp {
   int slow;           /* emitting a slow copy: every access checked */
   pq_loops loops;     /* versioned loops (loops.h) */
   size_t *pad_off;    /* per loop: its pad */
+  size_t *hull_at;    /* rel32s of the pads' calls of their C tail */
   uint32_t *copy_off; /* per slot: its code in its loop's fast copy */
   uint32_t copy;      /* emitting the fast copy of loop copy - 1; 0 otherwise */
   size_t group_floor; /* groups below this index belong to other code */
   uint16_t *live;     /* per slot: registers live before it (bit i: r_i) */
+  jit_live *lv;       /* computed per function when first asked */
   size_t fault_exit;  /* offset of the common fault exit */
   size_t helper_exit; /* sets the helper-fault status, then the fault exit */
   uint32_t func;      /* function being compiled */
@@ -166,19 +172,31 @@ void pq_jit_jump_fix(jit_comp *c, size_t at, uint32_t src, uint32_t target);
  * when its failure may fall into the header's ordinary code), its fast
  * copy; whether an access at pc needs no check here. */
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p);
-uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc);
+static inline uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
+  uint32_t l = c->loops.of ? c->loops.of[pc] : 0;
+  return l && c->loops.v[l - 1].header == pc ? l : 0;
+}
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad);
+/* The pads' shared C call, once all code that may fall through is out. */
+void pq_jit_pad_tail(jit_comp *c);
 void pq_jit_copy(jit_comp *c, uint32_t loop);
-int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc);
+static inline int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
+  return c->copy && (in->pad & PQ_INSN_HOISTED) && pq_loops_in(&c->loops, c->copy - 1, pc);
+}
 /* 1 when charging an edge to slot `to` needs no budget test: a back edge of
  * the loop copy being emitted, whose pad checked the budget covers them all. */
-int pq_jit_budget_covered(const jit_comp *c, uint32_t to);
+static inline int pq_jit_budget_covered(const jit_comp *c, uint32_t to) {
+  return c->copy && c->loops.v[c->copy - 1].budget_covered && to == c->loops.v[c->copy - 1].header;
+}
 /* Called from a pad: 1 when [lo, lo + span) lies in the instance region or
  * in one lent region allowing `access`. */
 int pq_jit_hull_ok(pq_jit_ctx *ctx, uint64_t lo, uint64_t span, uint32_t access);
 
 /* 1 when the code just emitted for the n slots at pc can fall through. */
-int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n);
+static inline int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  return n > 1 || !(in->code == (BPF_JMP | BPF_EXIT) || pq_bpf_is_ja(in));
+}
 
 /* Code for the instruction at slot pc, fused with the next one or two when a
  * single x86 instruction does both (a copy then an add: lea). Returns the
@@ -189,16 +207,37 @@ uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
  * opens a group there when worthwhile (emitting its hull check); after
  * emitting pc, closes it; finally emits the slow copies. */
 int pq_jit_groups_init(jit_comp *c);
-void pq_jit_group_open(jit_comp *c, uint32_t pc);
-void pq_jit_group_close(jit_comp *c, uint32_t pc);
+void pq_jit_group_try(jit_comp *c, uint32_t pc);
+static inline void pq_jit_group_open(jit_comp *c, uint32_t pc) {
+  /* only a plain access not proven safe may open one: most slots are
+   * decided here, without a call */
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  uint8_t cls = BPF_CLASS(in->code);
+  if ((cls == BPF_LDX || cls == BPF_ST || (cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM)) &&
+      !(in->pad & PQ_INSN_SAFE))
+    pq_jit_group_try(c, pc);
+}
+static inline void pq_jit_group_close(jit_comp *c, uint32_t pc) {
+  /* only a group of the code being emitted (a loop's copy emits the same
+   * slots again: the ordinary code's groups are closed already) */
+  if (c->ngroups > c->group_floor && c->groups[c->ngroups - 1].last == pc)
+    c->groups[c->ngroups - 1].resume = c->b.len; /* an access, never an LDDW half */
+}
 void pq_jit_slow_copies(jit_comp *c);
 
 /* Liveness (jit_live.c): the registers a program may read at each slot
  * before writing them (after a helper call, live r1..r5 must read as zero
- * and a live r9 must survive). Errors: NOMEM. */
+ * and a live r9 must survive). Init reserves the memory (errors: NOMEM);
+ * a function's sets are computed when one of its slots is first asked
+ * about (most functions never are: no helper call, no byte loads to
+ * combine). */
 int pq_jit_live_init(jit_comp *c);
 /* Registers live after the instruction at slot pc. */
-uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc);
+uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc);
+/* 1 when none of `regs` is live after slot pc (the same answer, mostly
+ * from the straight-line code that follows, without the whole function's
+ * sets). */
+int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs);
 
 /* Emits the inline bounds check of an access of 2^lw bytes at [base + off]
  * with a stub for the other regions; returns the stub index (SIZE_MAX: no
@@ -207,10 +246,31 @@ size_t pq_jit_check(jit_comp *c, const pq_bpf_insn *in, int bpf_base, int16_t of
                     int write, uint32_t pc);
 
 /* Peepholes (jit_peep.c): code for several instructions starting at pc
- * when one of them applies; returns the slots consumed, or 0. `compare`
- * sets the flags of a conditional jump and returns its condition code. */
-uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
-                         int (*compare)(jit_comp *, const pq_bpf_insn *));
+ * when one of them applies; each returns the slots consumed, or 0.
+ * `compare` sets the flags of a conditional jump and returns its condition
+ * code. Byte loads assembled into a field; an address folded into a load;
+ * a conditional move. */
+int pq_jit_peep_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+int pq_jit_peep_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
+int pq_jit_peep_select(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                       int (*compare)(jit_comp *, const pq_bpf_insn *));
+/* Each starts with one kind of instruction: most instructions need none
+ * (and no call). */
+static inline uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                                       int (*compare)(jit_comp *, const pq_bpf_insn *)) {
+  switch (c->p->insns[pc].code) {
+  case BPF_LDX | BPF_MEM | BPF_B:
+    return (uint32_t)pq_jit_peep_combine(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_X:
+  case BPF_LDDW:
+    return (uint32_t)pq_jit_peep_address(c, f, pc);
+  case BPF_ALU64 | BPF_MOV | BPF_K:
+  case BPF_ALU | BPF_MOV | BPF_K:
+    return (uint32_t)pq_jit_peep_select(c, f, pc, compare);
+  default:
+    return 0;
+  }
+}
 
 /* Helper calls: the ordinary call sequence (jit_x86_64.c); the inline
  * form when the helper's inliner gives one for this site, returning 1

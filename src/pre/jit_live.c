@@ -135,7 +135,37 @@ static void solve(jit_comp *c, uint32_t f, int called, uint32_t *ud, uint16_t *i
   }
 }
 
-uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t pc) {
+struct jit_live {
+  uint8_t *called; /* per function: some local call targets it (once known) */
+  int calls_known;
+  uint8_t *done; /* per function: its sets are in c->live */
+  uint32_t *ud;  /* per slot: scratch of solve() */
+  uint16_t *blk; /* per block: scratch of solve() */
+};
+
+/* The functions some local call targets (their exits hand registers back). */
+static void note_calls(const pq_bpf_prog *p, uint8_t *called) {
+  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
+    const pq_bpf_insn *in = &p->insns[pc];
+    if (pq_bpf_is_local_call(in))
+      called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
+    if (in->code == BPF_LDDW)
+      pc++;
+  }
+}
+
+uint16_t pq_jit_live_after(jit_comp *c, uint32_t pc) {
+  const pq_bpf_prog *p = c->p;
+  uint32_t f = pq_bpf_func_of(p, pc); /* jumps, and falling through, stay in it */
+  if (!c->lv->calls_known) {
+    note_calls(p, c->lv->called);
+    c->lv->calls_known = 1;
+  }
+  if (!c->lv->done[f]) {
+    solve(c, f, c->lv->called[f], c->lv->ud, c->lv->blk);
+    c->lv->done[f] = 1;
+  }
+  const uint16_t *live = c->live;
   const pq_bpf_insn *in = &p->insns[pc];
   unsigned out = 0;
   if (pq_bpf_is_jump(in))
@@ -146,23 +176,67 @@ uint16_t pq_jit_live_after(const pq_bpf_prog *p, const uint16_t *live, uint32_t 
   return (uint16_t)out;
 }
 
+#define PATH_BUDGET 64 /* instructions the path search below may look at */
+
+/* Follows every path from slot q: 0 when one reads a register of `regs`
+ * before writing it (live), 1 when every path writes them all first
+ * (dead), -1 when that is not settled within the budget or a path reaches
+ * a call or an exit (the whole function's sets then answer). Liveness
+ * counts every path of the flow graph, as this does. */
+static int dead_from(const pq_bpf_prog *p, uint32_t q, unsigned regs, int *budget) {
+  for (;;) {
+    if (--*budget < 0)
+      return -1;
+    const pq_bpf_insn *x = &p->insns[q];
+    uint8_t cls = BPF_CLASS(x->code);
+    int jump = (cls == BPF_JMP || cls == BPF_JMP32);
+    if (jump && !pq_bpf_is_jump(x))
+      return -1;
+    unsigned use, def;
+    use_def(x, 0, &use, &def);
+    if (use & regs)
+      return 0;
+    regs &= ~def;
+    if (!regs)
+      return 1;
+    if (jump) {
+      uint32_t t = (uint32_t)pq_bpf_jump_target(x, q);
+      if (pq_bpf_is_ja(x)) {
+        q = t;
+        continue;
+      }
+      int taken = dead_from(p, t, regs, budget);
+      if (taken != 1)
+        return taken;
+    }
+    q += x->code == BPF_LDDW ? 2 : 1;
+  }
+}
+
+int pq_jit_dead_after(jit_comp *c, uint32_t pc, unsigned regs) {
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  uint8_t cls = BPF_CLASS(in->code);
+  int dead = -1, budget = PATH_BUDGET;
+  /* the paths from a plain instruction start at the next one */
+  if (regs && cls != BPF_JMP && cls != BPF_JMP32)
+    dead = dead_from(c->p, pc + (in->code == BPF_LDDW ? 2 : 1), regs, &budget);
+  return dead >= 0 ? dead : !(pq_jit_live_after(c, pc) & regs);
+}
+
 int pq_jit_live_init(jit_comp *c) {
   const pq_bpf_prog *p = c->p;
+  c->lv = pq_scratch_alloc(&c->tmp, 1, sizeof(*c->lv));
   c->live = pq_scratch_calloc(&c->tmp, p->ninsns, sizeof(uint16_t));
-  uint8_t *called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
-  uint32_t *ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
-  uint16_t *blk = pq_scratch_calloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
-  if (!c->live || !called || !ud || !blk)
+  if (!c->lv || !c->live)
     return PQUIC_ERR_NOMEM;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++) {
-    const pq_bpf_insn *in = &p->insns[pc];
-    if (pq_bpf_is_local_call(in))
-      called[pq_bpf_func_of(p, (uint32_t)((int64_t)pc + 1 + in->imm))] = 1;
-    if (in->code == BPF_LDDW)
-      pc++;
-  }
-  for (uint32_t f = 0; f < p->nfuncs; f++)
-    solve(c, f, called[f], ud, blk);
+  jit_live *lv = c->lv;
+  lv->called = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
+  lv->done = pq_scratch_calloc(&c->tmp, p->nfuncs, 1);
+  lv->ud = pq_scratch_alloc(&c->tmp, p->ninsns, sizeof(uint32_t)); /* set before read */
+  lv->blk = pq_scratch_alloc(&c->tmp, 3 * (size_t)c->cfg.first[p->nfuncs], sizeof(uint16_t));
+  lv->calls_known = 0;
+  if (!lv->called || !lv->done || !lv->ud || !lv->blk)
+    return PQUIC_ERR_NOMEM;
   return 0;
 }
 

@@ -39,23 +39,17 @@ static int bypassed(const jit_comp *c, uint32_t pc) {
 }
 
 /* A loop whose copy charges only its own back edges (and maybe one edge on
- * the way out): no call, no inner cycle. */
-static int simple(const jit_comp *c, uint32_t l) {
+ * the way out) is simple: no call, no inner cycle. 1 when slot pc of loop l
+ * makes it not so. */
+static int not_simple(const jit_comp *c, uint32_t l, uint32_t pc) {
   const pq_loop *L = &c->loops.v[l];
-  for (uint32_t pc = L->lo; pc < L->hi; pc++) {
-    if (!pq_loops_in(&c->loops, l, pc))
-      continue;
-    const pq_bpf_insn *in = &c->p->insns[pc];
-    if (pq_bpf_is_local_call(in))
-      return 0;
-    uint32_t taken = pq_bpf_is_jump(in) ? (uint32_t)pq_bpf_jump_target(in, pc) : L->header;
-    uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-    if ((c->back[pc] & BACK_TAKEN) && taken != L->header && pq_loops_in(&c->loops, l, taken))
-      return 0;
-    if ((c->back[pc] & BACK_FALL) && next != L->header && pq_loops_in(&c->loops, l, next))
-      return 0;
-  }
-  return 1;
+  const pq_bpf_insn *in = &c->p->insns[pc];
+  if (pq_bpf_is_local_call(in))
+    return 1;
+  uint32_t taken = pq_bpf_is_jump(in) ? (uint32_t)pq_bpf_jump_target(in, pc) : L->header;
+  uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
+  return ((c->back[pc] & BACK_TAKEN) && taken != L->header && pq_loops_in(&c->loops, l, taken)) ||
+         ((c->back[pc] & BACK_FALL) && next != L->header && pq_loops_in(&c->loops, l, next));
 }
 
 int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
@@ -69,40 +63,36 @@ int pq_jit_loops_init(jit_comp *c, pq_bpf_prog *p) {
 #endif
   c->pad_off = pq_scratch_calloc(&c->tmp, c->loops.n, sizeof(size_t));
   c->copy_off = pq_scratch_calloc(&c->tmp, c->p->ninsns, sizeof(uint32_t));
-  if (!c->pad_off || !c->copy_off)
+  /* a pad is emitted once per loop, so at most this many calls */
+  c->caphull = (size_t)c->loops.n * PQ_LOOP_MAX_CLASSES;
+  c->hull_at = pq_scratch_alloc(&c->tmp, c->caphull, sizeof(size_t));
+  if (!c->pad_off || !c->copy_off || !c->hull_at)
     return PQUIC_ERR_NOMEM;
   for (uint32_t l = 0; l < c->loops.n; l++)
     c->pad_off[l] = SIZE_MAX;
-  /* The copy leaves a loop that falls out of it by a jump to the next
-   * slot's ordinary code: that slot starts code of its own (no access group
-   * or fused instruction may run across it), unless the copy goes straight
-   * to where it jumps. */
+  /* One pass over each loop's slots. The copy leaves a loop that falls
+   * out of it by a jump to the next slot's ordinary code: that slot starts
+   * code of its own (no access group or fused instruction may run across
+   * it), unless the copy goes straight to where it jumps. A bounded simple
+   * loop has its budget covered by its pad. */
+  const pq_bpf_insn *ins = p->insns; /* locals: the byte stores below alias all */
+  const uint32_t *of = c->loops.of;
+  uint8_t *target = c->target;
   for (uint32_t l = 0; l < c->loops.n; l++) {
-    for (uint32_t pc = c->loops.v[l].lo; pc < c->loops.v[l].hi; pc++) {
-      const pq_bpf_insn *in = &p->insns[pc];
+    int covered = c->loops.v[l].bounded;
+    for (uint32_t pc = c->loops.v[l].lo, hi = c->loops.v[l].hi; pc < hi; pc++) {
+      const pq_bpf_insn *in = &ins[pc];
       uint32_t next = pc + (in->code == BPF_LDDW ? 2 : 1);
-      if (c->loops.of[pc] && next < p->ninsns && c->loops.of[next] != c->loops.of[pc] &&
-          in->code != (BPF_JMP | BPF_EXIT) && !pq_bpf_is_ja(in) && !bypassed(c, next))
-        c->target[next] = 1;
+      if (of[pc] && next < p->ninsns && of[next] != of[pc] && in->code != (BPF_JMP | BPF_EXIT) &&
+          !pq_bpf_is_ja(in) && !bypassed(c, next))
+        target[next] = 1;
+      if (covered && of[pc] == l + 1 && not_simple(c, l, pc))
+        covered = 0;
       pc = next - 1;
     }
+    c->loops.v[l].budget_covered = (uint8_t)covered;
   }
-  for (uint32_t l = 0; l < c->loops.n; l++)
-    c->loops.v[l].budget_covered = c->loops.v[l].bounded && simple(c, l);
   return 0;
-}
-
-uint32_t pq_jit_loop_at(const jit_comp *c, uint32_t pc) {
-  uint32_t l = c->loops.of ? c->loops.of[pc] : 0;
-  return l && c->loops.v[l - 1].header == pc ? l : 0;
-}
-
-int pq_jit_budget_covered(const jit_comp *c, uint32_t to) {
-  return c->copy && c->loops.v[c->copy - 1].budget_covered && to == c->loops.v[c->copy - 1].header;
-}
-
-int pq_jit_hoisted(const jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
-  return c->copy && (in->pad & PQ_INSN_HOISTED) && pq_loops_in(&c->loops, c->copy - 1, pc);
 }
 
 void pq_jit_jump_fix(jit_comp *c, size_t at, uint32_t src, uint32_t target) {
@@ -259,22 +249,46 @@ static void emit_class(jit_comp *c, pad *d, const pq_loop_class *k) {
     add_imm(b, J_TMP, width);
   x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim);
   size_t ok = x_jcc(b, CC_BE);
-  /* every region, in C */
+  /* every region, in C (through the shared tail) */
   x_patch_rel32(b, slow, b->len);
+  if (!k->step) {
+    x_rm(b, XW, 0xc7, 0, J_CTX, TMP_SPAN); /* mov qword [span], width */
+    x_u32(b, (uint32_t)width);
+  }
+  x_byte(b, 0x68); /* push imm32 */
+  x_u32(b, k->access);
+  size_t at = x_call(b);
+  if (c->nhull < c->caphull)
+    c->hull_at[c->nhull++] = at;
+  else
+    c->oom = 1;                   /* never: room for every class of every loop */
+  x_rm(b, XW, 0x8d, RSP, RSP, 8); /* drop the access word; lea keeps the flags */
+  fail_if(c, d, CC_E);
+  x_patch_rel32(b, ok, b->len);
+}
+
+/* The C call of every pad's class checks, once per program (after code
+ * that never falls through): [lo, lo + span) from the context, the access
+ * pushed before the return address; returns ZF set when the hull is not
+ * inside one region. The stack is 16-byte aligned in a pad, so again after
+ * the push, the call and the 8 saves. */
+void pq_jit_pad_tail(jit_comp *c) {
+  if (!c->nhull)
+    return;
+  xbuf *b = &c->b;
+  size_t tail = b->len;
   x_pushes(b, pad_saved, 8);
   x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS);
   x_rm(b, XW, 0x8b, RSI, J_CTX, TMP_LO);
-  if (k->step)
-    x_rm(b, XW, 0x8b, RDX, J_CTX, TMP_SPAN);
-  else
-    x_mov_imm(b, RDX, (uint64_t)width);
-  x_mov_imm(b, RCX, k->access);
+  x_rm(b, XW, 0x8b, RDX, J_CTX, TMP_SPAN);
+  x_rm(b, 0, 0x8b, RCX, RSP, 8 * 8 + 8);
   x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_hull_ok);
   x_rr(b, 0, 0x89, RAX, J_TMP);
   x_pops(b, pad_saved, 8);
   x_rr(b, 0, 0x85, J_TMP, J_TMP);
-  fail_if(c, d, CC_E);
-  x_patch_rel32(b, ok, b->len);
+  x_byte(b, 0xc3); /* ret keeps the flags */
+  for (size_t i = 0; i < c->nhull; i++)
+    x_patch_rel32(b, c->hull_at[i], tail);
 }
 
 void pq_jit_pad(jit_comp *c, uint32_t loop, int inline_pad) {

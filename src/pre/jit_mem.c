@@ -202,7 +202,25 @@ void pq_jit_mem(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
 static const int saved_regs[] = {RAX, RSI, RDX, RCX, R8, R9, R10, R11};
 #define NSAVED (sizeof(saved_regs) / sizeof(saved_regs[0]))
 
-static void stub_bounds(jit_comp *c, const jit_stub *s) {
+/* The C call of every bounds stub, once per program: called with the
+ * address in the scratch register and the meta word pushed before the
+ * return address; returns ZF set when the access may go on. The stack is
+ * 16-byte aligned at a stub, so again after the push, the call and the 8
+ * saves. */
+static void bounds_tail(jit_comp *c) {
+  xbuf *b = &c->b;
+  x_pushes(b, saved_regs, NSAVED);
+  x_rr(b, XW, 0x89, J_TMP, RSI);              /* the address */
+  x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS); /* the context itself */
+  x_rm(b, 0, 0x8b, RDX, RSP, 8 * NSAVED + 8); /* the meta word */
+  x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_mem_slow);
+  x_rr(b, 0, 0x89, RAX, J_TMP);
+  x_pops(b, saved_regs, NSAVED);
+  x_rr(b, 0, 0x85, J_TMP, J_TMP);
+  x_byte(b, 0xc3); /* ret keeps the flags */
+}
+
+static void stub_bounds(jit_comp *c, const jit_stub *s, size_t tail) {
   xbuf *b = &c->b;
   emit_addr(b, s->base, s->off);
   if (s->lent_first) { /* then the instance region, inline */
@@ -214,15 +232,12 @@ static void stub_bounds(jit_comp *c, const jit_stub *s) {
     x_rm(b, XW, 0x3b, J_TMP, J_CTX, lim + 8 * s->lw);
   }
   x_patch_rel32(b, x_jcc(b, CC_B), s->resume);
-  /* everything else in C; the stack stays 16-byte aligned (8 pushes) */
-  x_pushes(b, saved_regs, NSAVED);
-  x_rm(b, XW, 0x8d, RSI, s->base, s->off);    /* the base register is not written yet */
-  x_rm(b, XW, 0x8d, RDI, J_CTX, -J_CTX_BIAS); /* the context itself */
-  x_mov_imm(b, RDX, J_META(s->pc, s->lw, s->write));
-  x_call_abs(b, (uint64_t)(uintptr_t)pq_jit_mem_slow);
-  x_rr(b, 0, 0x89, RAX, J_TMP);
-  x_pops(b, saved_regs, NSAVED);
-  x_rr(b, 0, 0x85, J_TMP, J_TMP);
+  /* everything else in C, through the shared tail */
+  emit_addr(b, s->base, s->off); /* the base register is not written yet */
+  x_byte(b, 0x68);               /* push imm32 (meta < 2^31) */
+  x_u32(b, J_META(s->pc, s->lw, s->write));
+  x_patch_rel32(b, x_call(b), tail);
+  x_rm(b, XW, 0x8d, RSP, RSP, 8); /* drop the meta word; lea keeps the flags */
   x_patch_rel32(b, x_jcc(b, CC_E), s->resume);
   x_patch_rel32(b, x_jmp(b), c->fault_exit);
 }
@@ -246,11 +261,16 @@ static void stub_budget(jit_comp *c, const jit_stub *s) {
 }
 
 void pq_jit_stubs(jit_comp *c) {
+  size_t tail = SIZE_MAX; /* after code that never falls through */
   for (size_t i = 0; i < c->nstubs; i++) {
     const jit_stub *s = &c->stubs[i];
+    if (s->kind == STUB_BOUNDS && tail == SIZE_MAX) {
+      tail = c->b.len;
+      bounds_tail(c);
+    }
     x_patch_rel32(&c->b, s->from, c->b.len);
     if (s->kind == STUB_BOUNDS)
-      stub_bounds(c, s);
+      stub_bounds(c, s, tail);
     else if (s->kind == STUB_ALIGN)
       stub_align(c, s);
     else

@@ -102,9 +102,24 @@ static int complete(const lanes *r, unsigned fields, int loads, int *width, int 
   return -1;
 }
 
-__attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+/* Can this instruction extend a run of byte loads (the kinds the loop in
+ * pq_jit_peep_combine() follows)? */
+static int continues(const pq_bpf_insn *in) {
+  uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+  if (in->code == (BPF_LDX | BPF_MEM | BPF_B))
+    return 1;
+  if (cls != BPF_ALU && cls != BPF_ALU64)
+    return 0;
+  return (op == BPF_LSH && BPF_SRC(in->code) == BPF_K) ||
+         ((op == BPF_OR || op == BPF_MOV) && BPF_SRC(in->code) == BPF_X);
+}
+
+int pq_jit_peep_combine(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *ins = c->p->insns, *first = &ins[pc];
   if (first->code != (BPF_LDX | BPF_MEM | BPF_B) || c->slow || !c->live)
+    return 0;
+  /* A lone byte load (the usual case) ends the run at once: no field. */
+  if (pc + 1 >= f->end || !continues(&ins[pc + 1]))
     return 0;
   int base = first->src, base_ok = 1, loads = 0;
   lanes r[11];
@@ -178,7 +193,7 @@ __attribute__((noinline)) static int try_combine(jit_comp *c, const pq_bpf_func 
     return 0;
   uint16_t dead = (uint16_t)(written & ~(1u << best_reg));
   uint32_t last = pc + (uint32_t)best_n - 1;
-  if (pq_jit_live_after(c->p, c->live, last) & dead)
+  if (!pq_jit_dead_after(c, last, dead))
     return 0; /* a temporary is read later */
   /* When a group's hull check covered the loads and fails, its slow copy
    * must run the whole run of instructions, not only the loads. */
@@ -217,8 +232,8 @@ static uint64_t mov_imm_value(const pq_bpf_insn *in, int dst, int *ok) {
   return BPF_CLASS(in->code) == BPF_ALU64 ? (uint64_t)(int64_t)in->imm : (uint32_t)in->imm;
 }
 
-static int try_select(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
-                      int (*compare)(jit_comp *, const pq_bpf_insn *)) {
+int pq_jit_peep_select(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
+                       int (*compare)(jit_comp *, const pq_bpf_insn *)) {
   const pq_bpf_insn *a = &c->p->insns[pc], *j = a + 1;
   if (pc + 3 > f->end)
     return 0;
@@ -268,7 +283,7 @@ static void emit_load_sib(jit_comp *c, const pq_bpf_insn *ld, int base, int inde
   }
 }
 
-static int try_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
+int pq_jit_peep_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   const pq_bpf_insn *a = &c->p->insns[pc];
   int32_t disp;
   int base, index;
@@ -308,24 +323,6 @@ static int try_address(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
     return 0;
   emit_load_sib(c, ld, base, index, disp + ld->off);
   return (int)n;
-}
-
-uint32_t pq_jit_peephole(jit_comp *c, const pq_bpf_func *f, uint32_t pc,
-                         int (*compare)(jit_comp *, const pq_bpf_insn *)) {
-  /* each starts with one kind of instruction: most instructions need none
-   * (and none of their set-up) */
-  switch (c->p->insns[pc].code) {
-  case BPF_LDX | BPF_MEM | BPF_B:
-    return (uint32_t)try_combine(c, f, pc);
-  case BPF_ALU64 | BPF_MOV | BPF_X:
-  case BPF_LDDW:
-    return (uint32_t)try_address(c, f, pc);
-  case BPF_ALU64 | BPF_MOV | BPF_K:
-  case BPF_ALU | BPF_MOV | BPF_K:
-    return (uint32_t)try_select(c, f, pc, compare);
-  default:
-    return 0;
-  }
 }
 
 #endif

@@ -225,7 +225,7 @@ static int try_fuse_latch(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
 void pq_jit_helper_call(jit_comp *c, const pq_bpf_insn *in, uint32_t pc) {
   xbuf *b = &c->b;
   uint32_t id = (uint32_t)in->imm;
-  unsigned live = pq_jit_live_after(c->p, c->live, pc);
+  unsigned live = pq_jit_live_after(c, pc);
   int keep_r9 = (live >> 9) & 1;
   if (keep_r9)
     x_rm(b, XW, 0x89, pq_jit_reg[9], J_CTX, CTX_OFF(r9));
@@ -308,10 +308,12 @@ static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc);
 /* Falling through into a loop head closes the loop too: charge here. */
 uint32_t pq_jit_insn(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
   uint32_t n = emit_one(c, f, pc), last = pc + n - 1;
+  uint8_t back = c->back[last]; /* most slots close no loop: decided here */
+  if (!(back & BACK_FALL) && !(n == 2 && (c->back[pc] & BACK_FALL)))
+    return n;
   /* A jump whose taken edge also closes a loop was charged once already:
    * one unit per instruction at most, as in the interpreter. */
-  int charged = pq_bpf_is_jump(&c->p->insns[last]) && (c->back[last] & BACK_TAKEN);
-  if (!charged && ((c->back[last] & BACK_FALL) || (n == 2 && (c->back[pc] & BACK_FALL))))
+  if (!(pq_bpf_is_jump(&c->p->insns[last]) && (back & BACK_TAKEN)))
     emit_charge(c, last, pc + n);
   return n;
 }
@@ -350,12 +352,6 @@ static uint32_t emit_one(jit_comp *c, const pq_bpf_func *f, uint32_t pc) {
     break;
   }
   return 1;
-}
-
-/* 1 when the code of the instruction(s) just emitted can fall through. */
-int pq_jit_falls(const jit_comp *c, uint32_t pc, uint32_t n) {
-  const pq_bpf_insn *in = &c->p->insns[pc];
-  return n > 1 || !(in->code == (BPF_JMP | BPF_EXIT) || pq_bpf_is_ja(in));
 }
 
 static void compile_func(jit_comp *c, uint32_t f) {
@@ -404,6 +400,7 @@ static void compile(jit_comp *c) {
     compile_func(c, f);
   pq_jit_slow_copies(c);
   pq_jit_stubs(c);
+  pq_jit_pad_tail(c);
   pq_jit_inline_stubs(c);
   for (size_t i = 0; i < c->nfixes; i++) {
     const jit_fix *x = &c->fixes[i];
@@ -415,17 +412,28 @@ static void compile(jit_comp *c) {
   }
 }
 
-/* Copies the code into pages of its own and makes them read+execute. */
-static int map_code(pq_jit *j, const xbuf *b) {
+/* Makes the code's pages read+execute: *pages, which it was written into
+ * (the pages it does not need given back; *pages becomes NULL when j takes
+ * them), or, when it outgrew them, a copy in pages of its own. */
+static int map_code(pq_jit *j, const xbuf *b, uint8_t **pages, size_t *npages) {
   size_t size;
-  uint8_t *m = pq_jit_arena_alloc(b->len, &size);
-  if (!m)
-    return PQUIC_ERR_NOMEM;
-  memcpy(m, b->p, b->len);
+  uint8_t *m;
+  if (b->fixed) {
+    m = *pages;
+    size = *npages = pq_jit_arena_trim(m, *npages, b->len);
+  } else {
+    m = pq_jit_arena_alloc(b->len, &size);
+    if (!m)
+      return PQUIC_ERR_NOMEM;
+    memcpy(m, b->p, b->len);
+  }
   if (pq_jit_arena_seal(m, size) != 0) {
-    pq_jit_arena_free(m, size);
+    if (!b->fixed) /* else the caller gives *pages back */
+      pq_jit_arena_free(m, size);
     return PQUIC_ERR_JIT;
   }
+  if (b->fixed)
+    *pages = NULL;
   j->code = m;
   j->size = size;
   j->len = b->len;
@@ -445,21 +453,25 @@ int pq_jit_compile(pq_bpf_prog *p, int unchecked, pq_jit **out) {
     return rc;
   j->func_off = c.func_off = pq_calloc(p->nfuncs, sizeof(uint32_t));
   j->insn_off = c.insn_off = pq_calloc(p->ninsns, sizeof(uint32_t));
-  /* Most instructions take under 32 bytes: reserve once. */
-  c.b.cap = (size_t)p->ninsns * 32 + 1024;
-  c.b.p = pq_malloc(c.b.cap);
-  if (!c.b.p)
-    c.b.cap = 0;
+  /* Most instructions take under 32 bytes: reserve once, in pages the
+   * code can keep (read+write until sealed), so it is written in place. */
+  size_t npages = 0;
+  uint8_t *pages = pq_jit_arena_alloc((size_t)p->ninsns * 32 + 1024, &npages);
+  c.b.p = pages;
+  c.b.cap = pages ? npages : 0;
+  c.b.fixed = pages != NULL;
   if (c.func_off && c.insn_off && c.b.p && pq_cfg_build(p, &c.tmp, &c.cfg) == 0 &&
       pq_bpf_analyze(p, &c.cfg, &c.tmp) == 0 && pq_jit_groups_init(&c) == 0 &&
       pq_jit_live_init(&c) == 0 && pq_jit_loops_init(&c, p) == 0) {
     compile(&c);
     if (!c.oom && !c.b.oom && c.b.len <= INT32_MAX)
-      rc = map_code(j, &c.b);
+      rc = map_code(j, &c.b, &pages, &npages);
     else if (!c.oom && !c.b.oom)
       rc = PQUIC_ERR_JIT; /* rel32 cannot span it */
   }
-  pq_free(c.b.p);
+  pq_jit_arena_free(pages, npages); /* NULL once j has them */
+  if (!c.b.fixed)
+    pq_free(c.b.p);
   pq_free(c.stubs);
   pq_free(c.fixes);
   pq_free(c.groups);

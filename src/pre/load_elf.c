@@ -82,7 +82,8 @@ static int classify(loader *L) {
 
 static int copy_contents(loader *L) {
   const pq_elf *e = L->e;
-  L->insns = pq_calloc(L->n ? L->n : 1, sizeof(pq_bpf_insn));
+  /* not zeroed: every slot of every code section is decoded below */
+  L->insns = pq_malloc((L->n ? L->n : 1) * sizeof(pq_bpf_insn));
   L->relocated = pq_scratch_calloc(&L->tmp, L->n, 1);
   L->image = pq_calloc(L->image_size ? L->image_size : 1, 1);
   if (!L->insns || !L->relocated || !L->image)

@@ -640,7 +640,7 @@ static int try_loop(lc *c, uint32_t h) {
   pq_loops *o = c->out;
   if (o->n == c->capv) {
     uint32_t cap = c->capv ? 2 * c->capv : 8;
-    pq_loop *v = pq_scratch_calloc(c->tmp, cap, sizeof(*v));
+    pq_loop *v = pq_scratch_alloc(c->tmp, cap, sizeof(*v)); /* written whole when added */
     if (!v)
       return PQUIC_ERR_NOMEM;
     if (o->n)
@@ -695,18 +695,20 @@ static uint32_t body_of(lc *c, uint32_t h, uint32_t stampv, uint32_t *stk) {
   return c->nbody;
 }
 
-/* Does this function have a backward jump and an access needing a check? */
-static int worth_it(const pq_bpf_prog *p, const pq_bpf_func *f) {
-  int back = 0, access = 0;
-  for (uint32_t pc = f->start; pc < f->end && !(back && access); pc++) {
+/* Does this function close a loop (an edge cfg.c's walk marked: without
+ * one it has no cycle) and have an access needing a check? */
+static int worth_it(const pq_bpf_prog *p, const pq_cfg *g, uint32_t f) {
+  int back = 0;
+  for (uint32_t k = g->first[f]; k < g->first[f + 1] && !back; k++)
+    back = g->b[k].back != 0;
+  for (uint32_t pc = p->funcs[f].start; back && pc < p->funcs[f].end; pc++) {
     const pq_bpf_insn *in = &p->insns[pc];
-    if (pq_bpf_is_jump(in) && pq_bpf_jump_target(in, pc) <= pc)
-      back = 1;
-    access |= hoistable(in);
+    if (hoistable(in))
+      return 1;
     if (in->code == BPF_LDDW)
       pc++;
   }
-  return back && access;
+  return 0;
 }
 
 static int do_func(lc *c) {
@@ -728,8 +730,9 @@ static int do_func(lc *c) {
   uint32_t *stk = pq_scratch_calloc(t, nb + 1 + (size_t)len, sizeof(uint32_t));
   c->acc = pq_scratch_alloc(t, len, sizeof(lacc)); /* written before read */
   c->xf = pq_scratch_alloc(t, 2 * (size_t)nb, sizeof(pq_lform));
+  uint8_t *closed = pq_scratch_calloc(t, nb, 1); /* some edge closes a loop there */
   if (!c->idom || !c->pfirst || !c->stamp || !c->done || !c->hdr || !c->hsize || !c->body ||
-      !c->seen || !c->st || !stk || !c->acc || !c->xf)
+      !c->seen || !c->st || !stk || !c->acc || !c->xf || !closed)
     return rc;
   c->rpo = c->g->rpo + c->g->first[c->fi]; /* the walk cfg.c made */
   c->order = c->g->order + c->g->first[c->fi];
@@ -737,9 +740,17 @@ static int do_func(lc *c) {
   if (build_preds(c))
     return rc;
   dominators(c);
-  /* headers and their loop sizes; then innermost (smallest) first */
+  /* headers and their loop sizes; then innermost (smallest) first. Only
+   * the targets of loop-closing edges (cfg.h) can head one: an edge to a
+   * dominator of its source closes a cycle. */
+  for (uint32_t k = 0; k < nb; k++)
+    for (uint8_t j = 0; j < c->b[k].nsucc; j++)
+      if (c->b[k].back >> j & 1)
+        closed[c->b[k].succ[j]] = 1;
   c->nhdr = 0;
   for (uint32_t i = 0; i < c->nreach; i++) {
+    if (!closed[c->order[i]])
+      continue;
     uint32_t h = c->order[i], n = body_of(c, h, i + 1, stk);
     if (n && n <= MAX_LOOP_BLOCKS) {
       c->hdr[c->nhdr] = h;
@@ -774,7 +785,7 @@ int pq_loops_find(pq_bpf_prog *p, const pq_cfg *g, pq_scratch *tmp, pq_loops *ou
   c.g = g;
   int rc = 0;
   for (uint32_t f = 0; f < p->nfuncs && !rc; f++) {
-    if (!worth_it(p, &p->funcs[f]))
+    if (!worth_it(p, g, f))
       continue;
     if (!out->of && !(out->of = pq_scratch_calloc(tmp, p->ninsns, sizeof(uint32_t)))) {
       rc = PQUIC_ERR_NOMEM;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct pq_scratch_chunk pq_scratch_chunk;
 
@@ -26,11 +27,30 @@ typedef struct pq_scratch_mark {
 /* An empty allocator (no memory until the first request). */
 void pq_scratch_init(pq_scratch *s);
 
-/* n * size zeroed bytes, 16-byte aligned; NULL on NOMEM or overflow.
- * n == 0 gives a valid (empty) pointer. */
-void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size);
-/* The same, not zeroed: for arrays written before they are read. */
-void *pq_scratch_alloc(pq_scratch *s, size_t n, size_t size);
+/* A new chunk holding at least `bytes` (scratch.c). Returns 0 or -1. */
+int pq_scratch_grow(pq_scratch *s, size_t bytes);
+
+/* n * size bytes, 16-byte aligned, not zeroed (for arrays written before
+ * they are read); NULL on NOMEM or overflow. n == 0 gives a valid (empty)
+ * pointer. Inline: a load makes about a hundred of these. */
+static inline void *pq_scratch_alloc(pq_scratch *s, size_t n, size_t size) {
+  if (size && n > (SIZE_MAX - 16) / size)
+    return NULL;
+  size_t bytes = (n * size + 15) & ~(size_t)15;
+  if ((!s->head || (size_t)(s->end - s->cur) < bytes) && pq_scratch_grow(s, bytes))
+    return NULL;
+  void *p = s->cur;
+  s->cur += bytes;
+  return p;
+}
+
+/* The same, zeroed. */
+static inline void *pq_scratch_calloc(pq_scratch *s, size_t n, size_t size) {
+  void *p = pq_scratch_alloc(s, n, size);
+  if (p)
+    memset(p, 0, n * size); /* no overflow: alloc checked it */
+  return p;
+}
 
 pq_scratch_mark pq_scratch_save(const pq_scratch *s);
 /* Releases everything allocated since m was saved. */

@@ -27,11 +27,17 @@ typedef struct flow {
   uint32_t nsites;
   uint32_t *hids; /* helper ids at helper calls, in slot order */
   uint32_t nhids;
+  uint32_t nstarts; /* slots marked F_START */
   pq_bpf_diag *d;
 } flow;
 
 static uint32_t call_target(const pq_bpf_prog *p, uint32_t pc) {
   return (uint32_t)((int64_t)pc + 1 + p->insns[pc].imm);
+}
+
+static void mark_start(flow *fl, uint32_t pc) {
+  fl->nstarts += !(fl->flags[pc] & F_START);
+  fl->flags[pc] |= F_START;
 }
 
 /* Marks LDDW halves and function starts; checks fields slot by slot;
@@ -50,28 +56,26 @@ static int scan(flow *fl, const uint32_t *starts, size_t nstarts, const pq_bpf_h
     else if (in->code == BPF_LDDW)
       fl->flags[++pc] |= F_SECOND;
   }
-  fl->flags[0] |= F_START;
+  mark_start(fl, 0);
   for (size_t i = 0; i < nstarts; i++) {
     if (starts[i] >= p->ninsns || (fl->flags[starts[i]] & F_SECOND))
       return pq_bpf_diag_set(fl->d, (int)starts[i], PQUIC_ERR_VERIFY,
                              "function start is not an instruction (rule: call)");
-    fl->flags[starts[i]] |= F_START;
+    mark_start(fl, starts[i]);
   }
   for (uint32_t i = 0; i < fl->nsites; i++) {
     uint32_t pc = fl->sites[i], t = call_target(p, pc);
     if (fl->flags[t] & F_SECOND)
       return pq_bpf_diag_set(fl->d, (int)pc, PQUIC_ERR_VERIFY,
                              "call into the second half of an lddw (rule: lddw)");
-    fl->flags[t] |= F_START;
+    mark_start(fl, t);
   }
   return 0;
 }
 
 static int build_funcs(flow *fl) {
   pq_bpf_prog *p = fl->p;
-  uint32_t n = 0;
-  for (uint32_t pc = 0; pc < p->ninsns; pc++)
-    n += (fl->flags[pc] & F_START) != 0;
+  uint32_t n = fl->nstarts;
   p->funcs = pq_calloc(n, sizeof(pq_bpf_func));
   if (!p->funcs)
     return PQUIC_ERR_NOMEM;
@@ -92,10 +96,12 @@ static int build_funcs(flow *fl) {
 
 /* Which of r6..r9 an instruction may write (bit i: r(6 + i)). */
 static uint8_t callee_saved_write(const pq_bpf_insn *in) {
-  unsigned r = 16, cls = BPF_CLASS(in->code);
-  if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || in->code == BPF_LDDW)
-    r = in->dst;
-  else if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
+  unsigned cls = BPF_CLASS(in->code);
+  /* ALU, ALU64, LDX (and LD: only LDDW passes the verifier) write dst: no
+   * branch on the class for most */
+  enum { DST = 1u << BPF_LD | 1u << BPF_LDX | 1u << BPF_ALU | 1u << BPF_ALU64 };
+  unsigned r = DST >> cls & 1u ? in->dst : 16;
+  if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH))
     r = in->src;
   return r >= 6 && r <= 9 ? (uint8_t)(1u << (r - 6)) : 0;
 }

@@ -50,6 +50,7 @@ typedef struct xbuf {
   size_t len;
   size_t cap;
   int oom;
+  int fixed; /* p is not from the heap (the code's own pages): grow into a heap copy */
 } xbuf;
 
 /* Grows the buffer and appends v; on allocation failure sets oom and drops
@@ -58,12 +59,15 @@ static inline void x_grow_put(xbuf *b, uint8_t v) {
   if (b->oom)
     return;
   size_t cap = b->cap ? b->cap * 2 : 4096;
-  uint8_t *n = pq_realloc(b->p, cap);
+  uint8_t *n = b->fixed ? pq_malloc(cap) : pq_realloc(b->p, cap);
   if (!n) {
     b->oom = 1;
     b->cap = 0; /* every later byte takes this path and is dropped */
     return;
   }
+  if (b->fixed)
+    memcpy(n, b->p, b->len);
+  b->fixed = 0;
   b->p = n;
   b->cap = cap;
   b->p[b->len++] = v;
@@ -121,8 +125,7 @@ static inline void x_patch_rel32(xbuf *b, size_t at, size_t target) {
   if (b->oom || at + 4 > b->len)
     return;
   uint32_t rel = (uint32_t)((int64_t)target - (int64_t)(at + 4));
-  for (int i = 0; i < 4; i++)
-    b->p[at + i] = (uint8_t)(rel >> (8 * i));
+  memcpy(b->p + at, &rel, 4); /* x86-64 is little-endian */
 }
 
 /* Prefix flags. */
@@ -346,8 +349,8 @@ static inline unsigned e_nop(uint8_t *t, unsigned k, unsigned n) {
 
 /* Pads with NOPs (at most two per 15 bytes) to the next multiple of `to`
  * (a power of two, at most 64) from the start of the buffer; returns the
- * bytes added. The buffer is copied to page-aligned memory, so this aligns
- * the code too. */
+ * bytes added. The buffer is page-aligned memory (the code's own pages, or
+ * copied to them), so this aligns the code too. */
 static inline unsigned x_align(xbuf *b, unsigned to) {
   unsigned total = (unsigned)(-b->len & (to - 1));
   for (unsigned left = total; left;) {

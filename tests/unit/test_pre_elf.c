@@ -350,6 +350,34 @@ static void test_malformed_headers(void **state) {
   free(b);
 }
 
+/* Section 0 has no contents: as a code, data or relocation section it
+ * would be read from nowhere (a fuzzer found the loader crashing). */
+static void test_section_zero_is_null(void **state) {
+  (void)state;
+  static const struct {
+    uint32_t type;
+    uint64_t flags, size;
+  } cases[] = {{1 /* PROGBITS */, 6 /* ALLOC | EXECINSTR */, 8},
+               {1, 2 /* ALLOC */, 16},
+               {9 /* REL */, 0, 16}};
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    size_t len;
+    uint8_t *b = read_fixture("strings", &len);
+    uint64_t shoff;
+    memcpy(&shoff, b + 40, 8); /* e_shoff; the fixture is little-endian like the host */
+    assert_true(shoff + 64 <= len);
+    memcpy(b + shoff + 4, &cases[i].type, 4);
+    memcpy(b + shoff + 8, &cases[i].flags, 8);
+    memcpy(b + shoff + 32, &cases[i].size, 8);
+    pq_bpf_prog *p = NULL;
+    pq_bpf_diag d = {-1, ""};
+    assert_int_equal(load_bytes(b, len, 0, &p, &d), PQUIC_ERR_ELF);
+    if (!strstr(d.msg, "section 0 is not the null section"))
+      fail_msg("case %zu: '%s'", i, d.msg);
+    free(b);
+  }
+}
+
 /* Every truncation and every single-byte corruption of real objects fails
  * cleanly or loads a program that still runs without crashing. */
 static void test_truncation_and_corruption(void **state) {
@@ -404,6 +432,7 @@ int main(void) {
       cmocka_unit_test(test_load_errors_name_the_culprit),
       cmocka_unit_test(test_unsupported_relocations),
       cmocka_unit_test(test_malformed_headers),
+      cmocka_unit_test(test_section_zero_is_null),
       cmocka_unit_test(test_truncation_and_corruption),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
