@@ -21,7 +21,8 @@ static size_t clamp(int n, size_t len) {
 }
 
 size_t summary_format(char *buf, size_t len, const summary *s) {
-  static const char *const early[] = {"none", "accepted", "rejected"};
+  /* pquic_stats.early_data: 3 = offered, never answered (a failed handshake) */
+  static const char *const early[] = {"none", "accepted", "rejected", "unanswered"};
   char ver[16];
   double goodput = s->seconds > 0 ? (double)s->bytes * 8.0 / s->seconds / 1e6 : 0.0;
   int n = snprintf(buf, len,
@@ -32,7 +33,7 @@ size_t summary_format(char *buf, size_t len, const summary *s) {
                    (double)s->rtt_min_us / 1000.0, (double)s->rtt_us / 1000.0,
                    (unsigned long long)s->lost, version_name(s->version, ver, sizeof ver),
                    s->cipher && s->cipher[0] ? s->cipher : "-", s->resumed ? "yes" : "no",
-                   s->early_data >= 1 && s->early_data <= 2 ? early[s->early_data] : early[0],
+                   s->early_data >= 1 && s->early_data <= 3 ? early[s->early_data] : early[0],
                    (unsigned long long)s->key_updates, (unsigned long long)s->migrations,
                    s->retry ? "yes" : "no");
   return clamp(n, len);

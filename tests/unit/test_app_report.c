@@ -48,6 +48,10 @@ static void test_summary_exact(void **state) {
   assert_string_equal(buf, "bytes=1 seconds=2.000 goodput_mbps=0.0 rtt_min_ms=12.35 "
                            "rtt_ms=23.46 lost=0 version=0xff00001d cipher=- resumed=no "
                            "0rtt=rejected key_updates=0 migrations=0 retry=no");
+  /* An offer never answered (the handshake failed) says so. */
+  o.early_data = 3;
+  summary_format(buf, sizeof buf, &o);
+  assert_non_null(strstr(buf, " 0rtt=unanswered "));
   /* An out-of-range early-data state reads as none. */
   o.early_data = 9;
   summary_format(buf, sizeof buf, &o);
