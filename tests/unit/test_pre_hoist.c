@@ -239,12 +239,11 @@ static void test_test_on_one_path(void **state) {
   run("test on one path", p, LEN(p), PQUIC_ERR_FAULT, 3, NULL);
 }
 
-/* A loop in a called function, and a loop inside a loop (the inner one
- * hoisted: it starts where the outer one points). */
-static void test_callee_and_nested(void **state) {
-  (void)state;
-  pq_bpf_insn p[] = {
-      MOV64_IMM(R2, 64),
+/* Calls a function summing mem[0..n) in a loop; its loop heads slot 5. */
+#define CALLEE_LEN 12
+static void callee_sum(pq_bpf_insn *p, int32_t n) {
+  const pq_bpf_insn prog[CALLEE_LEN] = {
+      MOV64_IMM(R2, n),
       CALL_LOCAL(1),
       EXIT(),
       MOV64_IMM(R3, 0), /* callee: sum of mem[0..r2) */
@@ -257,14 +256,16 @@ static void test_callee_and_nested(void **state) {
       JMP_REG(BPF_JNE, R3, R2, -6),
       EXIT(),
   };
-  assert_int_equal(hoisted(p, LEN(p)), 1);
-  run("callee", p, LEN(p), 0, 0, NULL);
-  p[0] = (pq_bpf_insn)MOV64_IMM(R2, 70);
-  run("callee past the end", p, LEN(p), PQUIC_ERR_FAULT, 7, NULL);
-  /* for (o = 0; o < outer; o += 8) for (i = 0; i < 8; i++) sum += mem[o + i] */
-  pq_bpf_insn q[] = {
+  memcpy(p, prog, sizeof(prog));
+}
+
+/* for (o = 0; o < outer; o += 8) for (i = 0; i < 8; i++) sum += mem[o + i];
+ * the outer loop heads slot 2, the inner one slot 5. */
+#define NESTED_LEN 14
+static void nested_sum(pq_bpf_insn *p, int32_t outer) {
+  const pq_bpf_insn prog[NESTED_LEN] = {
       MOV64_IMM(R6, 0),
-      MOV64_IMM(R7, 64),
+      MOV64_IMM(R7, outer),
       MOV64_REG(R2, R1), /* outer */
       ALU64_REG(BPF_ADD, R2, R6),
       MOV64_IMM(R3, 0),
@@ -278,9 +279,23 @@ static void test_callee_and_nested(void **state) {
       JMP_REG(BPF_JLT, R6, R7, -11),
       EXIT(),
   };
+  memcpy(p, prog, sizeof(prog));
+}
+
+/* A loop in a called function, and a loop inside a loop (the inner one
+ * hoisted: it starts where the outer one points). */
+static void test_callee_and_nested(void **state) {
+  (void)state;
+  pq_bpf_insn p[CALLEE_LEN], q[NESTED_LEN];
+  callee_sum(p, 64);
+  assert_int_equal(hoisted(p, LEN(p)), 1);
+  run("callee", p, LEN(p), 0, 0, NULL);
+  callee_sum(p, 70);
+  run("callee past the end", p, LEN(p), PQUIC_ERR_FAULT, 7, NULL);
+  nested_sum(q, 64);
   assert_int_equal(hoisted(q, LEN(q)), 1);
   run("nested", q, LEN(q), 0, 0, NULL);
-  q[1] = (pq_bpf_insn)MOV64_IMM(R7, 65); /* one more outer round: its inner loop leaves */
+  nested_sum(q, 65); /* one more outer round: its inner loop leaves */
   run("nested past the end", q, LEN(q), PQUIC_ERR_FAULT, 7, NULL);
 }
 
@@ -303,40 +318,13 @@ static void expect_aligned(const pq_bpf_insn *ins, size_t n, const uint32_t *hea
 
 static void test_aligned(void **state) {
   (void)state;
-  pq_bpf_insn p[] = {
-      MOV64_IMM(R2, 64),
-      CALL_LOCAL(1),
-      EXIT(),
-      MOV64_IMM(R3, 0), /* callee */
-      MOV64_IMM(R0, 0),
-      MOV64_REG(R4, R1), /* loop */
-      ALU64_REG(BPF_ADD, R4, R3),
-      LDX(BPF_B, R5, R4, 0),
-      ALU64_REG(BPF_ADD, R0, R5),
-      ALU64_IMM(BPF_ADD, R3, 1),
-      JMP_REG(BPF_JNE, R3, R2, -6),
-      EXIT(),
-  };
+  pq_bpf_insn p[CALLEE_LEN], q[NESTED_LEN];
+  callee_sum(p, 64);
   static const uint32_t hp[] = {5};
   assert_int_equal(hoisted(p, LEN(p)), 1);
   expect_aligned(p, LEN(p), hp, 1);
   run("aligned callee", p, LEN(p), 0, 0, NULL);
-  pq_bpf_insn q[] = {
-      MOV64_IMM(R6, 0),
-      MOV64_IMM(R7, 64),
-      MOV64_REG(R2, R1), /* outer */
-      ALU64_REG(BPF_ADD, R2, R6),
-      MOV64_IMM(R3, 0),
-      MOV64_REG(R4, R2), /* inner */
-      ALU64_REG(BPF_ADD, R4, R3),
-      LDX(BPF_B, R5, R4, 0),
-      ALU64_REG(BPF_ADD, R0, R5),
-      ALU64_IMM(BPF_ADD, R3, 1),
-      JMP_IMM(BPF_JLT, R3, 8, -6),
-      ALU64_IMM(BPF_ADD, R6, 8),
-      JMP_REG(BPF_JLT, R6, R7, -11),
-      EXIT(),
-  };
+  nested_sum(q, 64);
   static const uint32_t hq[] = {2, 5};
   expect_aligned(q, LEN(q), hq, 2);
   run("aligned nest", q, LEN(q), 0, 0, NULL);
